@@ -1,0 +1,101 @@
+"""Generate a demo event history with known churn causes, and write it as landing files.
+
+    python -m demo.generate [--users 5000] [--days 180] [--end-date YYYY-MM-DD] [--seed 42]
+                            [--bad-row-rate 0.001] [--out data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from demo import landing
+from demo.events import to_frame
+from demo.population import DAY, Population, draw_population, users_frame
+from demo.simulate import DRIVERS, Simulation, simulate
+
+
+@dataclass
+class DemoData:
+    events: pd.DataFrame  # the raw-event contract, clean (no bad rows, no duplicates)
+    users: pd.DataFrame  # user_id, signup_time, channel, city_tier
+    truth: pd.DataFrame  # one row per user: churn/return dates, driver, hidden traits
+
+
+def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoData:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(end_date) - pd.Timedelta(days=n_days - 1)
+    pop = draw_population(n_users, n_days, rng)
+    sim = simulate(pop, n_days, start.day_of_week, rng)
+    keep = _observable(sim, n_days)
+    events = to_frame({k: v[keep] for k, v in sim.events.items()}, pop.user_ids, start, sim.item_category)
+    return DemoData(events, users_frame(pop, start), truth_frame(pop, sim, start))
+
+
+def _observable(sim: Simulation, n_days: int) -> np.ndarray:
+    """Drop follow-ups (parcels, refunds, reviews) that land after the window or while the
+    user is gone: a churned user leaves no trace until they return."""
+    user, t = sim.events["user"], sim.events["t"]
+    gone_from = np.where(sim.churn_day >= 0, sim.churn_day * DAY, np.iinfo(np.int64).max)[user]
+    back_at = np.where(sim.return_day >= 0, sim.return_day * DAY, np.iinfo(np.int64).max)[user]
+    return (t < n_days * DAY) & ((t < gone_from) | (t >= back_at))
+
+
+def truth_frame(pop: Population, sim: Simulation, start: pd.Timestamp) -> pd.DataFrame:
+    def day(d: np.ndarray) -> pd.Series:
+        days = pd.Series(np.where(d == -1, np.nan, d))  # -1 means "never"
+        return start.normalize() + pd.to_timedelta(days, unit="D")
+
+    churned = sim.driver >= 0
+    return pd.DataFrame(
+        {
+            "user_id": pop.user_ids,
+            "signup_date": day(pop.signup_day),
+            "churn_date": day(np.where(churned, sim.churn_day, -1)),
+            "churn_driver": pd.Series(np.where(churned, DRIVERS[sim.driver], None), dtype="str"),
+            "returned_date": day(sim.return_day),
+            "engagement": pop.engagement.round(4),
+            "price_sensitivity": pop.price_sensitivity.round(4),
+            "value": pop.value.round(4),
+        }
+    )
+
+
+def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
+    """Replace the demo folders under out_dir; returns the number of event rows written."""
+    out_dir = Path(out_dir)
+    landing.clear(out_dir)
+    # A separate stream from the simulation's, so the same demo gets the same dirt.
+    rng = np.random.default_rng([seed, 1])
+    rows = landing.write_events(demo.events, out_dir, bad_row_rate, rng)
+    landing.write_table(demo.users, out_dir / "landing/users/users.csv", "%Y-%m-%d %H:%M:%S")
+    landing.write_table(demo.truth, out_dir / "demo_truth/ground_truth.csv", "%Y-%m-%d")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    p = argparse.ArgumentParser(prog="python -m demo.generate", description=__doc__.split("\n")[0])
+    p.add_argument("--users", type=int, default=5000)
+    p.add_argument("--days", type=int, default=180)
+    p.add_argument("--end-date", type=dt.date.fromisoformat, default=yesterday, help="last day (UTC)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--bad-row-rate", type=float, default=0.001)
+    p.add_argument("--out", type=Path, default=Path("data"))
+    a = p.parse_args(argv)
+    began = time.perf_counter()
+    demo = generate(a.users, a.days, a.end_date, a.seed)
+    write(demo, a.out, a.bad_row_rate, a.seed)
+    secs = time.perf_counter() - began
+    n = len(demo.events)
+    print(f"users={a.users} events={n} days={a.days} seconds={secs:.1f} events/s={n / secs:,.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Writing the demo as landing files, with the dirt a real export has.
+
+Bad rows and duplicates exist only in the files: they are what the pipeline's validation must
+catch, so the in-memory DemoData stays clean for checking against.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+# What a spoiled copy of a row can carry instead of its time or amount.
+_BAD_TIMES = ["not-a-time", "2024-02-30 25:61:00", "yesterday"]
+_BAD_AMOUNTS = ["12,3x", "abc", "9.99.9"]
+
+
+def clear(out_dir: Path) -> None:
+    """Remove an earlier demo so a day folder never mixes two runs (only demo-owned folders)."""
+    for sub in ("landing/events", "landing/users", "demo_truth"):
+        shutil.rmtree(out_dir / sub, ignore_errors=True)
+
+
+def write_events(events: pd.DataFrame, out_dir: Path, bad_row_rate: float, rng) -> int:
+    """One events.csv per UTC day under landing/events/date=YYYY-MM-DD/; returns rows written.
+
+    Each file: the day's clean rows in time order, then its duplicates, then its bad rows.
+    """
+    table = pa.Table.from_pandas(events, preserve_index=False)
+    text = pa.table({c: pc.cast(table[c], pa.string()) for c in table.column_names})
+    day = events["event_time"].to_numpy().astype("datetime64[D]")
+    dups, dup_day = _copies(text, day, bad_row_rate / 2, rng)
+    bad, bad_day = _copies(text, day, bad_row_rate, rng)
+    bad = _spoil(bad, rng)
+    header = (",".join(text.column_names) + "\n").encode()
+    for d in np.unique(day):
+        folder = out_dir / "landing" / "events" / f"date={d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        parts = [_rows(t.slice(*_span(days, d))) for t, days in
+                 ((text, day), (dups, dup_day), (bad, bad_day))]  # fmt: skip
+        (folder / "events.csv").write_bytes(header + b"".join(parts))
+    return len(day) + len(dup_day) + len(bad_day)
+
+
+def _span(days: np.ndarray, d) -> tuple[int, int]:
+    """(offset, length) of day d in a day-sorted array."""
+    lo, hi = np.searchsorted(days, d, "left"), np.searchsorted(days, d, "right")
+    return int(lo), int(hi - lo)
+
+
+def _copies(text: pa.Table, day: np.ndarray, rate: float, rng) -> tuple[pa.Table, np.ndarray]:
+    """A random `rate` share of rows, kept in time order."""
+    src = np.sort(rng.choice(text.num_rows, round(rate * text.num_rows), replace=False))
+    return text.take(pa.array(src, pa.int64())), day[src]
+
+
+def _spoil(bad: pa.Table, rng) -> pa.Table:
+    """Spoil one field per row: no user_id, an unparseable time or a non-numeric amount."""
+    which = rng.integers(0, 3, bad.num_rows)
+    no_user = pc.if_else(pa.array(which == 0), pa.scalar(None, pa.string()), bad["user_id"])
+    bad = bad.set_column(1, "user_id", no_user)
+    for k, (col, junk) in enumerate([("event_time", _BAD_TIMES), ("amount", _BAD_AMOUNTS)], 1):
+        values = pa.array(np.array(junk)[rng.integers(0, len(junk), bad.num_rows)], pa.string())
+        i = bad.column_names.index(col)
+        bad = bad.set_column(i, col, pc.if_else(pa.array(which == k), values, bad[col]))
+    return bad
+
+
+def _rows(text: pa.Table) -> bytes:
+    """CSV rows without header. Unquoted unless a value needs quotes, then pyarrow quotes them."""
+    for style in ("none", "needed"):  # "none" refuses values with delimiters or quotes
+        buf = io.BytesIO()
+        try:
+            pcsv.write_csv(text, buf, pcsv.WriteOptions(include_header=False, quoting_style=style))
+            return buf.getvalue()
+        except pa.ArrowInvalid:
+            continue
+    raise AssertionError("unreachable: 'needed' quoting accepts every value")
+
+
+def write_table(frame: pd.DataFrame, path: Path, date_format: str) -> None:
+    """Small tables (users, truth): pandas is plenty fast; missing dates become empty cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, date_format=date_format, lineterminator="\n")

@@ -1,0 +1,43 @@
+"""Everything Dagster loads: `dagster dev -w workspace.yaml` points here."""
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from pipeline.dbt.assets import build_dbt_assets
+from pipeline.dbt.project import dbt_project
+from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule
+from pipeline.model.assets import churn_model, churn_scores
+from pipeline.model.tracking import MlflowTracking
+from pipeline.raw.assets import build_raw_events
+from pipeline.serving.assets import serving
+from pipeline.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    daily = dg.DailyPartitionsDefinition(start_date=settings.first_day)
+    job = build_daily_job(daily)
+    return dg.Definitions(
+        assets=[build_raw_events(daily), *build_dbt_assets(daily), churn_model, churn_scores, serving],
+        jobs=[job],
+        schedules=[build_schedule(job)],
+        sensors=[build_landing_sensor(job, daily)],
+        resources={
+            "settings": settings,
+            "duckdb": DuckDBResource(database=str(settings.warehouse)),
+            # The dbt of this environment, whether or not the virtualenv is activated.
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+            "mlflow": MlflowTracking(
+                tracking_uri=settings.mlflow_tracking_uri, artifact_location=str(settings.mlflow_artifacts)
+            ),
+        },
+        # Every step opens the one DuckDB file, whose lock is exclusive across processes:
+        # run steps one after another in the run's own process.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,39 @@
+"""The raw event contract (DESIGN.md, "Data contracts"): column names and their types."""
+
+REQUIRED_COLUMNS = ("user_id", "event_time", "event_type")
+
+TEXT_COLUMNS = (
+    "event_id", "user_id", "event_type", "channel", "session_id", "order_id",
+    "item_id", "category", "text", "properties",
+)
+NUMERIC_COLUMNS = ("amount", "page_load_ms", "response_seconds", "delivery_minutes", "rating")
+CANONICAL_COLUMNS = (*TEXT_COLUMNS[:3], "event_time", *TEXT_COLUMNS[3:], *NUMERIC_COLUMNS)
+
+# Durations that cannot be negative; a negative value is a broken row, not a fast page.
+NON_NEGATIVE_COLUMNS = ("page_load_ms", "response_seconds", "delivery_minutes")
+
+EVENT_TYPES = (
+    "signup", "session_start", "page_view", "product_view", "search", "add_to_cart", "order",
+    "refund", "cs_contact", "complaint", "delivery", "coupon_issued", "coupon_redeemed",
+    "message_sent", "message_opened", "review", "share",
+)
+
+EVENTS_DDL = """
+create schema if not exists raw;
+create table if not exists raw.events (
+    event_id varchar, user_id varchar not null, event_time timestamp not null,
+    event_type varchar not null, channel varchar, session_id varchar, order_id varchar,
+    item_id varchar, category varchar, text varchar, properties varchar,
+    amount double, page_load_ms double, response_seconds double, delivery_minutes double,
+    rating double,
+    landing_date date not null, source_file varchar not null, source_line integer not null
+);
+create table if not exists raw.events_rejected (
+    landing_date date not null, source_file varchar not null, source_line integer not null,
+    raw_content varchar, reason varchar not null
+);
+create table if not exists raw.event_loads (
+    landing_date date primary key, files integer, rows_read bigint, rows_loaded bigint,
+    rows_rejected bigint, duplicates_dropped bigint, loaded_at timestamp
+);
+"""

@@ -1,0 +1,65 @@
+"""Where the pipeline keeps its files: the one place that reads the environment.
+
+Everything lives under one data folder (default `<repo>/data`) so that a checkout is
+self-contained; tests point CHURN_DATA_DIR at a temporary folder instead.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
+
+
+class Settings(dg.ConfigurableResource):
+    """Paths of the pipeline's files; a Dagster resource so every asset sees the same ones."""
+
+    data_dir: str
+    mapping_file: str
+    first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def landing_events(self) -> Path:
+        return self.root / "landing" / "events"
+
+    @property
+    def landing_users(self) -> Path:
+        return self.root / "landing" / "users"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def serving_db(self) -> Path:
+        return self.root / "serving.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.root / "serving"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return f"sqlite:///{self.root / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.root / "mlartifacts"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("CHURN_DATA_DIR", REPO_ROOT / "data")).resolve()
+    mapping = Path(os.environ.get("CHURN_MAPPING_FILE", DEFAULT_MAPPING_FILE)).resolve()
+    first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
+    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day)
