@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demo.events import CATEGORIES, N_ITEMS, T, TEXT_POOLS, EventLog
+from demo.events import CATEGORIES, N_ITEMS, TEXT_POOLS, EventLog, T
 from demo.population import DAY, OFFLINE, Population
 
 SLOW_PAGE_MS = 3000
@@ -38,8 +38,8 @@ class Ctx:
     def __post_init__(self) -> None:
         self.next_id = {"session": 1, "order": 1}
         self.item_category = self.rng.integers(0, len(CATEGORIES), N_ITEMS)
-        pop = 1.0 / (np.arange(N_ITEMS) + 20.0)  # a long tail of item popularity
-        self.item_p = pop / pop.sum()
+        pop = np.cumsum(1.0 / (np.arange(N_ITEMS) + 20.0))  # a long tail of item popularity
+        self.item_cdf = pop / pop[-1]
 
     @property
     def day_start(self) -> int:
@@ -51,7 +51,7 @@ class Ctx:
         return np.arange(first, first + n, dtype=np.int64)
 
     def items(self, n: int) -> np.ndarray:
-        return self.rng.choice(N_ITEMS, n, p=self.item_p).astype(np.int32)
+        return np.searchsorted(self.item_cdf, self.rng.random(n)).astype(np.int32)
 
     def clamp(self, t: np.ndarray) -> np.ndarray:
         """Keep same-day follow-ups inside the day, so each day file holds only that day."""
@@ -79,8 +79,9 @@ def visits(ctx: Ctx, users, n_sess, earliest, order_prob):
     rng, pop = ctx.rng, ctx.pop
     owner = np.repeat(np.arange(len(users)), n_sess)
     user = users[owner]
-    hour_t = rng.choice(24, len(user), p=_HOURS / _HOURS.sum()) * 3600 + rng.integers(0, 3600, len(user))
-    start = np.maximum(ctx.day_start + hour_t, earliest[owner] + rng.integers(60, 1800, len(user)))
+    hour = rng.choice(24, len(user), p=_HOURS / _HOURS.sum())
+    start = ctx.day_start + hour * 3600 + rng.integers(0, 3600, len(user))
+    start = np.maximum(start, earliest[owner] + rng.integers(60, 1800, len(user)))
     start = np.minimum(start, ctx.day_start + DAY - 900)
     keep_main = rng.random(len(user)) < 0.8
     chan = np.where(keep_main, pop.channel[user], rng.choice(3, len(user), p=[0.5, 0.3, 0.2]))
@@ -94,7 +95,8 @@ def visits(ctx: Ctx, users, n_sess, earliest, order_prob):
                  np.minimum(0.9, 5 * order_prob[owner]))  # fmt: skip
     buys = rng.random(len(user)) < p
     slow_per_user = np.bincount(owner, weights=slow, minlength=len(users))
-    return slow_per_user, (user[buys], ctx.clamp(end[buys] + 30), chan[buys].astype(np.int8), sid[buys])
+    order_t = ctx.clamp(end[buys] + 30)
+    return slow_per_user, (user[buys], order_t, chan[buys].astype(np.int8), sid[buys])
 
 
 def _browse(ctx: Ctx, user, start, chan):
@@ -111,8 +113,8 @@ def _browse(ctx: Ctx, user, start, chan):
     offs = csum - np.repeat(csum[first] - gaps[first], k)
     t = ctx.clamp(start[owner] + offs.astype(np.int64))
     kind = rng.choice(_BROWSE, len(owner), p=_BROWSE_P)
-    has_load = np.isin(kind, _LOADS)
-    load = np.where(has_load, pop.page_load_ms[user[owner]] * rng.lognormal(0, 0.45, len(owner)), -1)
+    load = pop.page_load_ms[user[owner]] * rng.lognormal(0, 0.45, len(owner))
+    load = np.where(np.isin(kind, _LOADS), load, -1)
     item = np.where(np.isin(kind, _ITEMS), ctx.items(len(owner)), -1)
     log.add(kind, user[owner], t, chan[owner], session=sid[owner], item=item, page_load_ms=load)
     shares = rng.random(n) < 0.03

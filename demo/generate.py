@@ -1,7 +1,7 @@
 """Generate a demo event history with known churn causes, and write it as landing files.
 
-    python -m demo.generate [--users 5000] [--days 180] [--end-date YYYY-MM-DD] [--seed 42]
-                            [--bad-row-rate 0.001] [--out data]
+python -m demo.generate [--users 5000] [--days 180] [--end-date YYYY-MM-DD] [--seed 42]
+                        [--bad-row-rate 0.001] [--out data]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoDat
     pop = draw_population(n_users, n_days, rng)
     sim = simulate(pop, n_days, start.day_of_week, rng)
     keep = _observable(sim, n_days)
-    events = to_frame({k: v[keep] for k, v in sim.events.items()}, pop.user_ids, start, sim.item_category)
+    events = to_frame(sim.events, keep, pop.user_ids, start, sim.item_category)
     return DemoData(events, users_frame(pop, start), truth_frame(pop, sim, start))
 
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m demo.generate", description=__doc__.split("\n")[0])
     p.add_argument("--users", type=int, default=5000)
     p.add_argument("--days", type=int, default=180)
-    p.add_argument("--end-date", type=dt.date.fromisoformat, default=yesterday, help="last day (UTC)")
+    p.add_argument("--end-date", type=dt.date.fromisoformat, default=yesterday, help="UTC")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-row-rate", type=float, default=0.001)
     p.add_argument("--out", type=Path, default=Path("data"))

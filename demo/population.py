@@ -8,6 +8,7 @@ to the pipeline, the rest is ground truth for checking the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,9 +46,9 @@ class Population:
     def signup_day(self) -> np.ndarray:
         return self.signup_sec // DAY
 
-    @property
+    @cached_property
     def user_ids(self) -> np.ndarray:
-        return np.char.add("u", np.char.zfill(np.arange(1, self.size + 1).astype(str), 6))
+        return np.array([f"u{i:06d}" for i in range(1, self.size + 1)])
 
 
 def draw_population(n_users: int, n_days: int, rng: np.random.Generator) -> Population:
@@ -64,7 +65,7 @@ def draw_population(n_users: int, n_days: int, rng: np.random.Generator) -> Popu
         signup_sec=signup_sec.astype(np.int64),
         channel=rng.choice(4, n_users, p=CHANNEL_SHARE).astype(np.int8),
         city_tier=city_tier,
-        engagement=np.clip(rng.lognormal(np.log(0.45), 0.7, n_users), 0.05, 4.0),
+        engagement=np.clip(rng.lognormal(np.log(0.45), 1.0, n_users), 0.02, 5.0),
         value=rng.lognormal(-0.18, 0.6, n_users),
         price_sensitivity=rng.beta(2.0, 3.0, n_users),
         page_load_ms=_experience(rng, n_users, share_bad=0.2, good=800.0, bad=3600.0),

@@ -45,7 +45,8 @@ def _parcels(ctx: Ctx, user, t, chan, oid, item, amount):
     rng, log, n = ctx.rng, ctx.log, len(user)
     late = rng.random(n) < ctx.pop.late_prob[user]
     on_time = np.minimum(1440 + rng.exponential(420, n), LATE_MINUTES - 1)
-    minutes = np.where(late, rng.integers(LATE_MINUTES + 1, 3 * 1440 + 1, n), on_time).astype(np.int32)
+    late_by = rng.integers(LATE_MINUTES + 1, 3 * 1440 + 1, n)
+    minutes = np.where(late, late_by, on_time).astype(np.int32)
     t_del = t + minutes.astype(np.int64) * 60
     log.add("delivery", user, t_del, chan, order=oid, item=item, delivery_minutes=minutes)
     ref = rng.random(n) < 0.03 + 0.12 * late
@@ -56,7 +57,8 @@ def _parcels(ctx: Ctx, user, t, chan, oid, item, amount):
     rev = rng.random(n) < 0.10 + 0.12 * late
     rating = np.where(late, rng.choice([1, 2, 3], n, p=[0.5, 0.3, 0.2]),
                       rng.choice([3, 4, 5], n, p=[0.15, 0.35, 0.5]))  # fmt: skip
-    text = np.where(rng.random(n) < 0.35, ctx.text(["bad_review", "good_review"], (rating > 2).astype(int)), -1)
+    text = ctx.text(["bad_review", "good_review"], (rating > 2).astype(int))
+    text = np.where(rng.random(n) < 0.35, text, -1)
     t_rev = t_del + rng.integers(3600, 30 * 3600, n)
     log.add("review", user[rev], t_rev[rev], chan[rev], order=oid[rev], item=item[rev],
             rating=rating[rev], text=text[rev])  # fmt: skip
@@ -70,7 +72,7 @@ def service(ctx: Ctx, users, late_today, slow_loads):
     """
     rng, pop, log, n = ctx.rng, ctx.pop, ctx.log, len(users)
     late, slow_page = late_today > 0, slow_loads >= 3
-    contact = rng.random(n) < 0.01 + 0.45 * late + 0.04 * slow_page
+    contact = rng.random(n) < 0.02 + 0.45 * late + 0.04 * slow_page
     reply = (pop.reply_seconds[users] * rng.lognormal(0, 0.6, n)).astype(np.int32) + 1
     t_cs = ctx.day_start + rng.integers(8 * 3600, 23 * 3600, n)
     ch = remote_channel(ctx, users)
@@ -88,19 +90,22 @@ def service(ctx: Ctx, users, late_today, slow_loads):
     return slow_reply, comp
 
 
-def marketing(ctx: Ctx, users):
+def marketing(ctx: Ctx, users, present):
     """Coupons and messages to a random slice of active users (a natural experiment).
 
+    Only users not on a break (`present`, aligned with users) open messages.
     Returns (users given a coupon, users who opened a message).
     """
     rng, log, n = ctx.rng, ctx.log, len(users)
     ch = remote_channel(ctx, users)
     cp = rng.random(n) < 0.02
-    log.add("coupon_issued", users[cp], ctx.day_start + rng.integers(9 * 3600, 12 * 3600, n)[cp], ch[cp])
+    t_cp = ctx.day_start + rng.integers(9 * 3600, 12 * 3600, n)
+    log.add("coupon_issued", users[cp], t_cp[cp], ch[cp])
     ms = rng.random(n) < 0.05
     t_sent = ctx.day_start + rng.integers(10 * 3600, 21 * 3600, n)
     log.add("message_sent", users[ms], t_sent[ms], ch[ms])
-    opened = ms & (rng.random(n) < 0.15 + 0.3 * np.minimum(ctx.pop.engagement[users], 1.0))
+    open_p = 0.15 + 0.3 * np.minimum(ctx.pop.engagement[users], 1.0)
+    opened = ms & present & (rng.random(n) < open_p)
     t_open = ctx.clamp(t_sent + 30 + rng.exponential(2400, n).astype(np.int64))
     log.add("message_opened", users[opened], t_open[opened], ch[opened])
     return users[cp], users[opened]

@@ -9,7 +9,13 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from ml.metrics import classification_metrics
-from ml.score import alias_version, churn_probability, load_version, use_tracking_store
+from ml.score import (
+    alias_version,
+    churn_probability,
+    load_version,
+    unscorable_reason,
+    use_tracking_store,
+)
 from ml.split import time_split
 from ml.train import (
     MODEL_PARAMS,
@@ -96,9 +102,9 @@ def _run_params(
     train: pd.DataFrame, valid: pd.DataFrame, feature_columns: list[str], model_params: dict | None
 ) -> dict:
     """What a data scientist needs to reproduce or compare the run from the MLflow UI."""
-    model = {f"model.{key}": value for key, value in {**MODEL_PARAMS, **(model_params or {})}.items()}
+    settings = {**MODEL_PARAMS, **(model_params or {})}
     return {
-        **model,
+        **{f"model.{key}": value for key, value in settings.items()},
         "features": ",".join(feature_columns),
         "n_features": len(feature_columns),
         **_part_params("train", train),
@@ -155,11 +161,10 @@ def _gate(
     if champion is None:
         return _Decision(True, "no champion yet", None, None)
     champion_model = load_version(model_name, champion)
-    try:
-        probability = churn_probability(champion_model, valid)
-    except ValueError as error:  # unsigned champion or features it needs are gone
-        reason = f"champion v{champion} cannot be scored on these rows ({error}); promoted"
-        return _Decision(True, reason, champion, None)
+    # A champion built on features that no longer exist must not block a new feature set.
+    if unusable := unscorable_reason(champion_model, valid):
+        return _Decision(True, f"champion v{champion} cannot be scored: {unusable}", champion, None)
+    probability = churn_probability(champion_model, valid)
     champion_metrics = classification_metrics(valid["churned"], probability)
     candidate, incumbent = metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
     promoted = candidate > incumbent

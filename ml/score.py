@@ -7,7 +7,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.pyfunc import PyFuncModel
 
-from ml.train import feature_matrix
+from ml.train import feature_matrix, one_openmp_thread
 
 
 def use_tracking_store(tracking_uri: str) -> MlflowClient:
@@ -42,15 +42,22 @@ def input_columns(model: PyFuncModel) -> list[str] | None:
     return None if schema is None else schema.input_names()
 
 
-def churn_probability(model: PyFuncModel, frame: pd.DataFrame) -> np.ndarray:
-    """P(churn) per row; the model was logged with pyfunc_predict_fn='predict_proba'."""
+def unscorable_reason(model: PyFuncModel, frame: pd.DataFrame) -> str | None:
+    """Why the model cannot score these rows, or None if it can."""
     columns = input_columns(model)
     if columns is None:
-        raise ValueError("The model has no input signature, so its feature columns are unknown")
+        return "the model has no input signature, so its feature columns are unknown"
     missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"The rows lack feature columns the model needs: {missing}")
-    return np.asarray(model.predict(feature_matrix(frame, columns)), dtype=float)[:, 1]
+    return f"the rows lack feature columns the model needs: {missing}" if missing else None
+
+
+def churn_probability(model: PyFuncModel, frame: pd.DataFrame) -> np.ndarray:
+    """P(churn) per row; the model was logged with pyfunc_predict_fn='predict_proba'."""
+    if reason := unscorable_reason(model, frame):
+        raise ValueError(f"Cannot score: {reason}")
+    features = feature_matrix(frame, input_columns(model))
+    with one_openmp_thread():
+        return np.asarray(model.predict(features), dtype=float)[:, 1]
 
 
 def score(

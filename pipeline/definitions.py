@@ -19,7 +19,7 @@ from pipeline.settings import Settings, load_settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     daily = dg.DailyPartitionsDefinition(start_date=settings.first_day)
-    job = build_daily_job(daily)
+    job = build_daily_job()
     return dg.Definitions(
         assets=[build_raw_events(daily), *build_dbt_assets(daily), churn_model, churn_scores, serving],
         jobs=[job],

@@ -10,9 +10,10 @@ from pipeline.settings import Settings
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
-def build_daily_job(partitions: dg.PartitionsDefinition):
+def build_daily_job():
+    # Partitioned like raw_events; the unpartitioned assets run once per run.
     return dg.define_asset_job(
-        "daily_pipeline", selection=dg.AssetSelection.all(), partitions_def=partitions,
+        "daily_pipeline", selection=dg.AssetSelection.all(),
         description="Load a landing day, rebuild features, train, score, segment and publish.",
     )
 

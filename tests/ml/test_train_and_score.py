@@ -167,8 +167,9 @@ def test_score_gives_every_user_a_probability_from_the_champion(store, rows, fir
 
 
 def test_score_names_the_missing_feature(store, rows, first_training):
+    features = rows.drop(columns="orders_30d")
     with pytest.raises(ValueError, match="orders_30d"):
-        score(rows.drop(columns="orders_30d"), tracking_uri=store["tracking_uri"], model_name="first")
+        score(features, tracking_uri=store["tracking_uri"], model_name="first")
 
 
 def test_score_without_a_champion_fails_clearly(store, rows):

@@ -33,18 +33,18 @@ window_features as (
         sum(case when days_back < 7 then orders else 0 end) as orders_7d,
         sum(case when days_back < 30 then orders else 0 end) as orders_30d,
         sum(orders) as orders_90d,
-        sum(case when days_back < 30 then order_value end) as order_value_30d,
-        sum(order_value) as order_value_90d,
+        cast(sum(case when days_back < 30 then order_value end) as double) as order_value_30d,
+        cast(sum(order_value) as double) as order_value_90d,
         sum(case when days_back < 7 then sessions else 0 end) as sessions_7d,
         sum(case when days_back < 30 then sessions else 0 end) as sessions_30d,
         sum(case when days_back < 30 then page_views else 0 end) as page_views_30d,
-        sum(case when days_back < 30 then page_load_ms_sum end)
-            / nullif(sum(case when days_back < 30 then page_loads else 0 end), 0) as avg_page_load_ms_30d,
+        cast(sum(case when days_back < 30 then page_load_ms_sum end)
+            / nullif(sum(case when days_back < 30 then page_loads else 0 end), 0) as double) as avg_page_load_ms_30d,
         cast(sum(case when days_back < 30 then slow_page_loads else 0 end) as double)
             / nullif(sum(case when days_back < 30 then page_loads else 0 end), 0) as slow_page_load_share_30d,
         sum(cs_contacts) as cs_contacts_90d,
         sum(slow_responses) as slow_responses_90d,
-        sum(response_seconds_sum) / nullif(sum(responses), 0) as avg_response_seconds_90d,
+        cast(sum(response_seconds_sum) / nullif(sum(responses), 0) as double) as avg_response_seconds_90d,
         sum(complaints) as complaints_90d,
         sum(late_deliveries) as late_deliveries_90d,
         sum(refunds) as refunds_90d,

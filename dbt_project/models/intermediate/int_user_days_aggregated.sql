@@ -31,6 +31,8 @@ events as (
 ),
 {% endif %}
 
+-- Sums are exact numerics: float sums depend on the order of parallel aggregation, and a
+-- re-run must give the same table bit for bit.
 aggregated as (
     select
         user_id,
@@ -42,16 +44,16 @@ aggregated as (
         sum(case when event_type = 'search' then 1 else 0 end) as searches,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
         sum(case when event_type = 'order' then 1 else 0 end) as orders,
-        sum(case when event_type = 'order' then amount end) as order_value,
+        sum(case when event_type = 'order' then cast(amount as {{ dbt.type_numeric() }}) end) as order_value,
         sum(case when event_type = 'refund' or amount < 0 then 1 else 0 end) as refunds,
         sum(case when event_type = 'cs_contact' then 1 else 0 end) as cs_contacts,
         sum(case when event_type = 'complaint' then 1 else 0 end) as complaints,
         sum(case when event_type = 'delivery' then 1 else 0 end) as deliveries,
         sum(case when delivery_minutes > {{ var('late_delivery_minutes') }} then 1 else 0 end) as late_deliveries,
-        sum(page_load_ms) as page_load_ms_sum,
+        sum(cast(page_load_ms as {{ dbt.type_numeric() }})) as page_load_ms_sum,
         count(page_load_ms) as page_loads,
         sum(case when page_load_ms > {{ var('slow_page_load_ms') }} then 1 else 0 end) as slow_page_loads,
-        sum(response_seconds) as response_seconds_sum,
+        sum(cast(response_seconds as {{ dbt.type_numeric() }})) as response_seconds_sum,
         count(response_seconds) as responses,
         sum(case when response_seconds > {{ var('slow_response_seconds') }} then 1 else 0 end) as slow_responses,
         sum(case when event_type = 'coupon_redeemed' then 1 else 0 end) as coupons_redeemed,

@@ -1,0 +1,152 @@
+"""The whole graph on a small demo through Dagster's Python API, on real DuckDB, dbt and MLflow."""
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import dagster as dg
+import duckdb
+import mlflow
+import pytest
+
+from demo.generate import generate, write
+from pipeline.definitions import build_definitions
+from pipeline.jobs import RANGE_END, RANGE_START
+from pipeline.settings import DEFAULT_MAPPING_FILE, Settings
+
+END = dt.date(2026, 3, 31)
+DAYS = 60
+FIRST, LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END}"
+
+# Tables that must not change when a day is run again (volatile audit columns left out).
+STABLE_TABLES = {
+    "raw.events": "*", "raw.events_rejected": "*",
+    "raw.event_loads": "* exclude (loaded_at)", "main.int_user_days_aggregated": "*",
+    "main.user_features": "*", "main.churn_labels": "*", "main.user_segments": "*",
+    "ml.churn_scores": "* exclude (scored_at)",
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    os.environ["CHURN_DATA_DIR"] = str(data)  # dbt's profile reads it
+    write(generate(n_users=300, n_days=DAYS, end_date=END, seed=7), data, bad_row_rate=0.01, seed=7)
+    settings = Settings(data_dir=str(data), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01")
+    defs = build_definitions(settings)
+    (data / "dagster_home").mkdir()
+    with dg.instance_for_test(temp_dir=str(data / "dagster_home")) as instance:
+        first = run_range(defs, instance, FIRST, LAST)
+        yield {"defs": defs, "instance": instance, "settings": settings, "first": first}
+    del os.environ["CHURN_DATA_DIR"]
+
+
+def run_range(defs, instance, start, end):
+    return defs.resolve_job_def("daily_pipeline").execute_in_process(
+        instance=instance, tags={RANGE_START: start, RANGE_END: end}
+    )
+
+
+def snapshot(warehouse) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            table: hashlib.sha1(repr(con.execute(f"select {cols} from {table} order by all").fetchall()).encode()).hexdigest()
+            for table, cols in STABLE_TABLES.items()
+        }
+
+
+def scalar(settings, sql):
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def test_backfill_is_one_successful_run_with_every_check_passing(pipeline):
+    result = pipeline["first"]
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) > 10 and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    loaded = pipeline["instance"].get_materialized_partitions(dg.AssetKey("raw_events"))
+    assert len(loaded) == DAYS and min(loaded) == FIRST and max(loaded) == LAST
+
+
+def test_every_row_read_is_loaded_rejected_or_a_counted_duplicate(pipeline):
+    s = pipeline["settings"]
+    read, loaded, rejected, dups = (scalar(s, f"select sum({c}) from raw.event_loads") for c in
+                                    ("rows_read", "rows_loaded", "rows_rejected", "duplicates_dropped"))
+    assert rejected > 0 and dups > 0  # the demo ships bad rows and duplicates on purpose
+    assert read == loaded + rejected + dups
+    assert scalar(s, "select count(*) from raw.events") == loaded
+    assert scalar(s, "select count(*) from raw.events_rejected where reason is null or source_line is null") == 0
+
+
+def test_tables_have_their_grain(pipeline):
+    s = pipeline["settings"]
+    users = scalar(s, "select count(distinct user_id) from raw.events")
+    assert scalar(s, "select count(*) from (select distinct user_id, activity_date from int_user_days_aggregated)") \
+        == scalar(s, "select count(*) from int_user_days_aggregated") > users
+    assert scalar(s, "select count(distinct as_of_date) from user_features") > 4  # weekly spine
+    assert scalar(s, "select max(as_of_date) from user_features") == END
+    n_segments = scalar(s, "select count(*) from user_segments")
+    assert 0 < n_segments == scalar(s, "select count(distinct user_id) from user_segments") <= users
+    assert scalar(s, f"select count(*) from ml.churn_scores where as_of_date = '{LAST}'") == n_segments
+    assert scalar(s, "select count(*) from churn_labels where not label_mature") > 0  # last 30 days are immature
+
+
+def test_mlflow_holds_the_run_and_the_champion(pipeline):
+    client = mlflow.MlflowClient(tracking_uri=pipeline["settings"].mlflow_tracking_uri)
+    champion = client.get_model_version_by_alias("churn_model", "champion")
+    metrics = client.get_run(champion.run_id).data.metrics
+    assert {"roc_auc", "pr_auc", "brier", "log_loss"} <= set(metrics)
+    assert metrics["roc_auc"] > 0.6
+
+
+def test_the_serving_file_has_the_bi_tables(pipeline):
+    s = pipeline["settings"]
+    with duckdb.connect(str(s.serving_db), read_only=True) as con:
+        assert con.execute("select count(*) from user_segments").fetchone()[0] == scalar(s, "select count(*) from user_segments")
+    assert (s.serving_dir / "user_segments.parquet").exists()
+
+
+def test_sensor_requests_one_run_for_new_days_and_skips_when_loaded(pipeline):
+    defs, instance = pipeline["defs"], pipeline["instance"]
+    sensor = defs.resolve_sensor_def("new_landing_day_sensor")
+    resources = {"settings": pipeline["settings"]}
+    with dg.build_sensor_context(instance=instance, resources=resources) as ctx:
+        assert isinstance(sensor(ctx), dg.SkipReason)
+    new_day = pipeline["settings"].landing_events / "date=2026-01-15"
+    new_day.mkdir()
+    (new_day / "late.csv").write_text("user_id,event_time,event_type\nu1,2026-01-15 10:00:00,visit\n")
+    with dg.build_sensor_context(instance=instance, resources=resources) as ctx:
+        request = sensor(ctx)
+    (new_day / "late.csv").unlink()
+    new_day.rmdir()
+    assert request.tags[RANGE_START] == request.tags[RANGE_END] == "2026-01-15"
+
+
+def test_rerunning_a_day_changes_no_table_while_a_bi_reader_holds_the_serving_file(pipeline, tmp_path):
+    s = pipeline["settings"]
+    before = snapshot(s.warehouse)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, os, time
+        counts = set()
+        with duckdb.connect({str(s.serving_db)!r}, read_only=True) as con:   # held open the whole time
+            while not os.path.exists({str(stop)!r}):
+                counts.add(con.execute("select count(*) from user_segments").fetchone()[0])
+                time.sleep(0.2)
+        print(sorted(counts))
+    """)], stdout=subprocess.PIPE, text=True)
+    time.sleep(2)
+    again = run_range(pipeline["defs"], pipeline["instance"], LAST, LAST)
+    stop.touch()
+    out, _ = reader.communicate(timeout=60)
+    assert again.success and reader.returncode == 0
+    assert snapshot(s.warehouse) == before
+    n_segments = scalar(s, "select count(*) from user_segments")
+    assert out.strip() == f"[{n_segments}]"  # the reader only ever saw the complete table
+    with duckdb.connect(str(s.serving_db), read_only=True) as con:
+        assert con.execute("select count(*) from user_segments").fetchone()[0] == n_segments
