@@ -6,7 +6,7 @@ churn hazard in simulate.py reacts to (slow pages, slow replies, late parcels, c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,13 +33,14 @@ class Ctx:
     rng: np.random.Generator
     log: EventLog
     day: int = 0
-    next_id: dict | None = None
+    next_id: dict[str, int] = field(default_factory=lambda: {"session": 1, "order": 1})
+    item_category: np.ndarray = field(init=False)
+    item_cdf: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.next_id = {"session": 1, "order": 1}
         self.item_category = self.rng.integers(0, len(CATEGORIES), N_ITEMS)
-        pop = np.cumsum(1.0 / (np.arange(N_ITEMS) + 20.0))  # a long tail of item popularity
-        self.item_cdf = pop / pop[-1]
+        weight = np.cumsum(1.0 / (np.arange(N_ITEMS) + 20.0))  # a long tail of popular items
+        self.item_cdf = weight / weight[-1]
 
     @property
     def day_start(self) -> int:
@@ -79,13 +80,14 @@ def visits(ctx: Ctx, users, n_sess, earliest, order_prob):
     rng, pop = ctx.rng, ctx.pop
     owner = np.repeat(np.arange(len(users)), n_sess)
     user = users[owner]
-    hour = rng.choice(24, len(user), p=_HOURS / _HOURS.sum())
-    start = ctx.day_start + hour * 3600 + rng.integers(0, 3600, len(user))
-    start = np.maximum(start, earliest[owner] + rng.integers(60, 1800, len(user)))
-    start = np.minimum(start, ctx.day_start + DAY - 900)
     keep_main = rng.random(len(user)) < 0.8
     chan = np.where(keep_main, pop.channel[user], rng.choice(3, len(user), p=[0.5, 0.3, 0.2]))
     online = chan != OFFLINE
+    web_hour = rng.choice(24, len(user), p=_HOURS / _HOURS.sum())
+    hour = np.where(online, web_hour, rng.integers(9, 21, len(user)))  # shops open 9-21
+    start = ctx.day_start + hour * 3600 + rng.integers(0, 3600, len(user))
+    start = np.maximum(start, earliest[owner] + rng.integers(60, 1800, len(user)))
+    start = np.minimum(start, ctx.day_start + DAY - 900)
     sid = np.full(len(user), -1, np.int64)
     end = start.copy()
     slow = np.zeros(len(user))

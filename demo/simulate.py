@@ -28,7 +28,7 @@ _COUPON_DECAY, _MSG_DECAY = 0.93, 0.85
 _RETURN_P = 0.001  # daily chance a churned user comes back
 _VANISH_P = 0.75  # new users without an order in their first 7 days
 _COUPON_DAYS = 14
-_BREAK_P = 0.02  # daily chance an active user takes a break of 1-8 weeks
+_BREAK_P = 0.03  # daily chance an active user takes a break of 1-8 weeks
 _BURST = 0.4  # gamma shape of day-to-day activity swings (lower = burstier)
 
 

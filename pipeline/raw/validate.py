@@ -89,6 +89,8 @@ def parse_times(values: pd.Series, mapping: Mapping) -> pd.Series:
 
 def _add(reasons: pd.Series, mask, message) -> pd.Series:
     mask = pd.Series(mask, index=reasons.index).fillna(False).astype(bool)
+    if not mask.any():  # the usual case: skip the string work
+        return reasons
     message = message[mask] if isinstance(message, pd.Series) else message
     joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + message
     reasons = reasons.copy()

@@ -1,0 +1,57 @@
+"""The Dagster definitions as a user sees them: groups, lineage, schedule, workspace."""
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipeline.definitions import build_definitions
+from pipeline.settings import DEFAULT_MAPPING_FILE, REPO_ROOT, Settings
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    return build_definitions(Settings(data_dir=str(data), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01"))
+
+
+def test_assets_are_grouped_raw_features_model_segments_serving(defs):
+    graph = defs.resolve_asset_graph()
+    group = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert group["raw_events"] == "raw"
+    assert group["int_user_days_aggregated"] == group["user_features"] == group["churn_labels"] == "features"
+    assert group["churn_model"] == group["churn_scores"] == "model"
+    assert group["user_segments"] == "segments"
+    assert group["serving"] == "serving"
+
+
+def test_lineage_runs_from_raw_events_to_serving(defs):
+    graph = defs.resolve_asset_graph()
+    upstream = {k.to_user_string() for k in graph.get_ancestor_asset_keys(dg.AssetKey("serving"))}
+    assert {"raw_events", "int_user_days_aggregated", "user_features", "churn_model", "churn_scores",
+            "user_segments"} <= upstream
+    model_inputs = {k.to_user_string() for k in graph.get(dg.AssetKey("churn_model")).parent_keys}
+    assert model_inputs == {"churn_training_set"}
+
+
+def test_dbt_tests_are_asset_checks(defs):
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_user_segments_user_id" in checks
+    assert "rejected_share_below_threshold" in checks
+
+
+def test_the_schedule_runs_yesterdays_partition(defs):
+    schedule = defs.resolve_schedule_def("daily_pipeline_schedule")
+    with dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 31, 2, tzinfo=dt.timezone.utc)) as ctx:
+        requests = schedule.evaluate_tick(ctx).run_requests
+    assert [r.partition_key for r in requests] == ["2026-03-30"]
+
+
+def test_workspace_yaml_loads_the_definitions():
+    dagster = Path(sys.executable).parent / "dagster"
+    done = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
