@@ -2,7 +2,7 @@
 
 The simulation works on integer codes (user number, seconds since window start, type code, ...)
 because that keeps each day's work in numpy; ids and strings are only made once at the end,
-with Arrow compute so even tens of millions of rows stay fast.
+as Arrow arrays built from numpy buffers, so even tens of millions of rows stay fast.
 """
 
 from __future__ import annotations

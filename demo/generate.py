@@ -29,6 +29,7 @@ class DemoData:
 
 
 def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoData:
+    """Simulate n_days ending on end_date (inclusive, UTC); the seed fixes everything."""
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(end_date) - pd.Timedelta(days=n_days - 1)
     pop = draw_population(n_users, n_days, rng)
@@ -48,6 +49,8 @@ def _observable(sim: Simulation, n_days: int) -> np.ndarray:
 
 
 def truth_frame(pop: Population, sim: Simulation, start: pd.Timestamp) -> pd.DataFrame:
+    """churn_date is the first day without the user; returners keep it and get returned_date."""
+
     def day(d: np.ndarray) -> pd.Series:
         days = pd.Series(np.where(d == -1, np.nan, d))  # -1 means "never"
         return start.normalize() + pd.to_timedelta(days, unit="D")

@@ -56,10 +56,10 @@ def _span(days: np.ndarray, d) -> tuple[int, int]:
     return int(lo), int(hi - lo)
 
 
-def _copies(text: pa.Table, day: np.ndarray, rate: float, rng) -> tuple[pa.Table, np.ndarray]:
+def _copies(table: pa.Table, day: np.ndarray, rate: float, rng) -> tuple[pa.Table, np.ndarray]:
     """A random `rate` share of rows, kept in time order."""
-    src = np.sort(rng.choice(text.num_rows, round(rate * text.num_rows), replace=False))
-    return text.take(pa.array(src, pa.int64())), day[src]
+    src = np.sort(rng.choice(table.num_rows, round(rate * table.num_rows), replace=False))
+    return table.take(pa.array(src, pa.int64())), day[src]
 
 
 def _spoil(bad: pa.Table, rng) -> pa.Table:
