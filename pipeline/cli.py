@@ -36,7 +36,8 @@ def run() -> int:
         days = [landing_days(settings.landing_events)[-1]]
     print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run ({len(days)} days to load)")
     result = defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=instance, tags={RANGE_START: days[0], RANGE_END: days[-1]}, raise_on_error=False
+        instance=instance, tags={RANGE_START: days[0], RANGE_END: days[-1]}, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},  # the UI keeps the full log
     )
     if not result.success:
         print(f"Run {result.run_id} failed; open the Dagster UI (make dev) to see which step and why.", file=sys.stderr)
