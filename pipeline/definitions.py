@@ -29,7 +29,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "settings": settings,
             "duckdb": DuckDBResource(database=str(settings.warehouse)),
             # The dbt of this environment, whether or not the virtualenv is activated.
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.prefix) / "bin" / "dbt")),
             "mlflow": MlflowTracking(
                 tracking_uri=settings.mlflow_tracking_uri, artifact_location=str(settings.mlflow_artifacts)
             ),
