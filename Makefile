@@ -16,6 +16,8 @@ export XDG_CACHE_HOME     := $(CURDIR)/.cache
 export MPLCONFIGDIR       := $(CURDIR)/.cache/matplotlib
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK       := 1
+# dagster dev's DbtProject.prepare_if_dev() runs the `dbt` on PATH: make it this venv's.
+export PATH               := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 DBT_FILES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -not -path '*/target/*' 2>/dev/null)
 
