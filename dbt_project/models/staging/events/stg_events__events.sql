@@ -10,6 +10,8 @@ select
     channel,
     session_id,
     order_id,
+    item_id,
+    category,
     amount,
     page_load_ms,
     response_seconds,

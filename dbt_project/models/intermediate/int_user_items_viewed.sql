@@ -1,0 +1,32 @@
+-- One row per user, day and item the user looked at, carted or ordered: the input of
+-- "viewed again and again but not bought" intent signals. Incremental like the user-day table.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_date',
+    tags=['daily'],
+) }}
+
+with
+
+events as (
+    select * from {{ ref('stg_events__events') }}
+    where item_id is not null
+    {% if is_incremental() and var('start_date') %}
+    and activity_date in (
+        select distinct activity_date from {{ ref('stg_events__events') }}
+        where landing_date between cast('{{ var("start_date") }}' as date)
+            and cast('{{ var("end_date", var("start_date")) }}' as date)
+    )
+    {% endif %}
+)
+
+select
+    user_id,
+    activity_date,
+    item_id,
+    sum(case when event_type = 'product_view' then 1 else 0 end) as views,
+    sum(case when event_type = 'add_to_cart' then 1 else 0 end) as carts,
+    sum(case when event_type = 'order' then 1 else 0 end) as orders
+from events
+group by user_id, activity_date, item_id
