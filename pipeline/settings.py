@@ -4,6 +4,7 @@ Everything lives under one data folder (default `<repo>/data`) so that a checkou
 self-contained; tests point CHURN_DATA_DIR at a temporary folder instead.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,11 @@ class Settings(dg.ConfigurableResource):
     data_dir: str
     mapping_file: str
     first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
+    dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
+
+    def dbt_vars_with(self, **more) -> str:
+        """The --vars argument: the configured overrides plus per-run ones."""
+        return json.dumps({**json.loads(self.dbt_vars), **more})
 
     @property
     def root(self) -> Path:
@@ -62,4 +68,9 @@ def load_settings() -> Settings:
     data_dir = Path(os.environ.get("CHURN_DATA_DIR", REPO_ROOT / "data")).resolve()
     mapping = Path(os.environ.get("CHURN_MAPPING_FILE", DEFAULT_MAPPING_FILE)).resolve()
     first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
-    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day)
+    dbt_vars = os.environ.get("CHURN_DBT_VARS", "{}")
+    try:
+        json.loads(dbt_vars)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
+    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars)

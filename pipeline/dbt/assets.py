@@ -6,13 +6,13 @@
 dbt tests become asset checks of the models they test.
 """
 
-import json
 from datetime import timedelta
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
+from pipeline.settings import Settings
 
 TRANSLATOR = ChurnDbtTranslator()
 
@@ -23,24 +23,24 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
-    def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
         window = context.partition_time_window
         # The window end is exclusive; dbt's end_date is the last landing day, inclusive.
-        days = {"start_date": f"{window.start:%Y-%m-%d}", "end_date": f"{window.end - timedelta(days=1):%Y-%m-%d}"}
-        yield from dbt.cli(["build", "--vars", json.dumps(days)], context=context).stream()
+        run_vars = settings.dbt_vars_with(start_date=f"{window.start:%Y-%m-%d}", end_date=f"{window.end - timedelta(days=1):%Y-%m-%d}")
+        yield from dbt.cli(["build", "--vars", run_vars], context=context).stream()
 
     @dbt_assets(
         manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/features",
         name="dbt_feature_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
-    def dbt_feature_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+    def dbt_feature_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
+        yield from dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context).stream()
 
     @dbt_assets(
         manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/segments",
         name="dbt_segment_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
-    def dbt_segment_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+    def dbt_segment_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
+        yield from dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context).stream()
 
     return [dbt_daily_models, dbt_feature_models, dbt_segment_models]

@@ -27,8 +27,8 @@ class Validated:
 def check_structure(frame: pd.DataFrame, mapping: Mapping, path: str) -> None:
     """A required column missing from a file fails the whole partition, naming both."""
     for canonical in REQUIRED_COLUMNS:
-        source = mapping.columns[canonical]
-        if source not in frame.columns:
+        source = mapping.columns.get(canonical)
+        if source is not None and source not in frame.columns:
             raise LandingFileError(
                 f"{path}: required column '{source}' (mapped to '{canonical}') is missing; "
                 f"columns found: {[c for c in frame.columns if c not in ('source_file', 'source_line')]}"
@@ -40,7 +40,7 @@ def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for canonical in CANONICAL_COLUMNS:
         source = mapping.columns.get(canonical)
-        out[canonical] = frame[source] if source in frame.columns else None
+        out[canonical] = frame[source] if source in frame.columns else mapping.defaults.get(canonical)
     out["event_type"] = out["event_type"].map(lambda t: mapping.event_types.get(t, t) if t else t)
     return out
 

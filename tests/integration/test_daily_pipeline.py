@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -14,9 +13,7 @@ import mlflow
 import pytest
 
 from demo.generate import generate, write
-from pipeline.definitions import build_definitions
 from pipeline.jobs import RANGE_END, RANGE_START
-from pipeline.settings import DEFAULT_MAPPING_FILE, Settings
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
@@ -32,23 +29,12 @@ STABLE_TABLES = {
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def pipeline(tmp_path_factory, pipeline_runner):
     data = tmp_path_factory.mktemp("data")
-    os.environ["CHURN_DATA_DIR"] = str(data)  # dbt's profile reads it
     write(generate(n_users=300, n_days=DAYS, end_date=END, seed=7), data, bad_row_rate=0.01, seed=7)
-    settings = Settings(data_dir=str(data), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01")
-    defs = build_definitions(settings)
-    (data / "dagster_home").mkdir()
-    with dg.instance_for_test(temp_dir=str(data / "dagster_home")) as instance:
-        first = run_range(defs, instance, FIRST, LAST)
-        yield {"defs": defs, "instance": instance, "settings": settings, "first": first}
-    del os.environ["CHURN_DATA_DIR"]
-
-
-def run_range(defs, instance, start, end):
-    return defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=instance, tags={RANGE_START: start, RANGE_END: end}
-    )
+    runner = pipeline_runner(data)
+    first = runner.run(FIRST, LAST)
+    return {"runner": runner, "defs": runner.defs, "instance": runner.instance, "settings": runner.settings, "first": first}
 
 
 def snapshot(warehouse) -> dict[str, str]:
@@ -141,7 +127,7 @@ def test_rerunning_a_day_changes_no_table_while_a_bi_reader_holds_the_serving_fi
         print(sorted(counts))
     """)], stdout=subprocess.PIPE, text=True)
     time.sleep(2)
-    again = run_range(pipeline["defs"], pipeline["instance"], LAST, LAST)
+    again = pipeline["runner"].run(LAST, LAST)
     stop.touch()
     out, _ = reader.communicate(timeout=60)
     assert again.success and reader.returncode == 0

@@ -1,11 +1,52 @@
--- Features beside their labels, the frame the Python model reads.
+-- Every numeric feature beside its label: the frame the Python model reads. A feature model
+-- joined here flows into training without touching Python (numeric columns are features).
 {{ config(materialized='view') }}
 
 select
     user_features.*,
+    user_experience.avg_page_load_ms_30d,
+    user_experience.page_load_p90_ms_30d,
+    user_experience.page_load_noticeable_share_30d,
+    user_experience.page_load_slow_share_30d,
+    user_experience.page_load_very_slow_share_30d,
+    user_experience.cs_contacts_90d,
+    user_experience.avg_response_seconds_90d,
+    user_experience.slow_responses_90d,
+    user_experience.avg_delivery_minutes_90d,
+    user_experience.late_deliveries_90d,
+    user_experience.complaints_90d,
+    user_experience.angry_contacts_90d,
+    user_experience.refunds_90d,
+    user_experience.avg_rating_90d,
+    user_intent.repeat_viewed_items_7d,
+    user_intent.abandoned_carts_30d,
+    user_intent.coupon_order_share_90d,
+    user_early_warnings.session_drop_share,
+    user_early_warnings.time_in_app_drop_share,
+    user_early_warnings.order_overdue_ratio,
+    user_rfm.recency_days as rfm_recency_days,
+    user_rfm.frequency as rfm_frequency,
+    user_rfm.monetary as rfm_monetary,
+    user_rfm.r_score,
+    user_rfm.f_score,
+    user_rfm.m_score,
+    -- Segments are not features (strings); the evaluation reports metrics per segment.
+    user_value_tiers.value_tier,
+    user_lifecycle_stages.lifecycle_stage,
     churn_labels.churned,
     churn_labels.label_mature
 from {{ ref('user_features') }} as user_features
 inner join {{ ref('churn_labels') }} as churn_labels
     on churn_labels.user_id = user_features.user_id
     and churn_labels.as_of_date = user_features.as_of_date
+left join {{ ref('user_experience') }} as user_experience
+    on user_experience.user_id = user_features.user_id
+    and user_experience.as_of_date = user_features.as_of_date
+left join {{ ref('user_intent') }} as user_intent
+    on user_intent.user_id = user_features.user_id
+    and user_intent.as_of_date = user_features.as_of_date
+{%- for model in ['user_early_warnings', 'user_rfm', 'user_value_tiers', 'user_lifecycle_stages'] %}
+left join {{ ref(model) }} as {{ model }}
+    on {{ model }}.user_id = user_features.user_id
+    and {{ model }}.as_of_date = user_features.as_of_date
+{%- endfor %}

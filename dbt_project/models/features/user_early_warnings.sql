@@ -54,6 +54,8 @@ measured as (
         spine.user_id,
         spine.as_of_date,
         cast(1 - windows.sessions_per_week_recent / nullif(windows.sessions_per_week_baseline, 0) as double) as session_drop_share,
+        -- A light user's one session falling to none is noise, not a warning.
+        coalesce(windows.sessions_per_week_baseline >= {{ var('warning_min_baseline_sessions_per_week') }}, false) as has_baseline,
         cast(1 - windows.app_seconds_per_week_recent / nullif(windows.app_seconds_per_week_baseline, 0) as double) as time_in_app_drop_share,
         cast(order_history.order_span_days as double) / nullif(order_history.orders_to_date - 1, 0) as usual_order_gap_days,
         spine.days_since_last_order
@@ -66,9 +68,9 @@ select
     user_id,
     as_of_date,
     session_drop_share,
-    coalesce(session_drop_share >= {{ var('session_drop_share') }}, false) as session_drop_flag,
+    coalesce(session_drop_share >= {{ var('session_drop_share') }} and has_baseline, false) as session_drop_flag,
     time_in_app_drop_share,
-    coalesce(time_in_app_drop_share >= {{ var('time_in_app_drop_share') }}, false) as time_in_app_drop_flag,
+    coalesce(time_in_app_drop_share >= {{ var('time_in_app_drop_share') }} and has_baseline, false) as time_in_app_drop_flag,
     usual_order_gap_days,
     days_since_last_order / nullif(usual_order_gap_days, 0) as order_overdue_ratio,
     coalesce(days_since_last_order > usual_order_gap_days * {{ var('overdue_gap_factor') }}, false) as order_overdue_flag

@@ -1,4 +1,5 @@
--- Features per user per observation date, strictly as of that date: only user-days at or
+-- Activity, frequency and monetary features per user per observation date (the training
+-- spine), strictly as of that date: only user-days at or
 -- before as_of_date are read. Users with no activity in the lookback are not on the spine.
 with
 
@@ -38,16 +39,6 @@ window_features as (
         sum(case when days_back < 7 then sessions else 0 end) as sessions_7d,
         sum(case when days_back < 30 then sessions else 0 end) as sessions_30d,
         sum(case when days_back < 30 then page_views else 0 end) as page_views_30d,
-        cast(sum(case when days_back < 30 then page_load_ms_sum end)
-            / nullif(sum(case when days_back < 30 then page_loads else 0 end), 0) as double) as avg_page_load_ms_30d,
-        cast(sum(case when days_back < 30 then slow_page_loads else 0 end) as double)
-            / nullif(sum(case when days_back < 30 then page_loads else 0 end), 0) as slow_page_load_share_30d,
-        sum(cs_contacts) as cs_contacts_90d,
-        sum(slow_responses) as slow_responses_90d,
-        cast(sum(response_seconds_sum) / nullif(sum(responses), 0) as double) as avg_response_seconds_90d,
-        sum(complaints) as complaints_90d,
-        sum(late_deliveries) as late_deliveries_90d,
-        sum(refunds) as refunds_90d,
         sum(coupons_redeemed) as coupons_redeemed_90d,
         sum(case when days_back < 30 then messages_opened else 0 end) as messages_opened_30d
     from windowed
@@ -60,7 +51,9 @@ history as (
         window_features.user_id,
         window_features.as_of_date,
         min(user_days.activity_date) as first_active_date,
-        max(case when user_days.orders > 0 then user_days.activity_date end) as last_order_date
+        min(case when user_days.orders > 0 then user_days.activity_date end) as first_order_date,
+        max(case when user_days.orders > 0 then user_days.activity_date end) as last_order_date,
+        sum(case when user_days.orders > 0 then 1 else 0 end) as order_days
     from window_features
     inner join user_days
         on user_days.user_id = window_features.user_id
@@ -73,6 +66,10 @@ select
     window_features.as_of_date,
     {{ dbt.datediff('history.first_active_date', 'window_features.as_of_date', 'day') }} as tenure_days,
     {{ dbt.datediff('history.last_order_date', 'window_features.as_of_date', 'day') }} as days_since_last_order,
+    -- Purchase history in the shape buy-till-you-die models (BG/NBD) expect; null before a first order.
+    case when history.order_days > 0 then history.order_days - 1 end as repeat_order_days,
+    {{ dbt.datediff('history.first_order_date', 'history.last_order_date', 'day') }} as first_to_last_order_days,
+    {{ dbt.datediff('history.first_order_date', 'window_features.as_of_date', 'day') }} as first_order_age_days,
     window_features.days_since_last_activity,
     window_features.active_days_7d,
     window_features.active_days_30d,
@@ -85,14 +82,6 @@ select
     window_features.sessions_7d,
     window_features.sessions_30d,
     window_features.page_views_30d,
-    window_features.avg_page_load_ms_30d,
-    window_features.slow_page_load_share_30d,
-    window_features.cs_contacts_90d,
-    window_features.slow_responses_90d,
-    window_features.avg_response_seconds_90d,
-    window_features.complaints_90d,
-    window_features.late_deliveries_90d,
-    window_features.refunds_90d,
     window_features.coupons_redeemed_90d,
     window_features.messages_opened_30d
 from window_features

@@ -4,10 +4,12 @@
 -- Incremental by day: a run for landing days [start_date, end_date] recomputes every
 -- activity_date those files touched (an event can land a day late), from all of that
 -- date's events, and replaces those dates.
+-- A changed column list fails loudly instead of being ignored: run `--full-refresh` (README).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='activity_date',
+    on_schema_change='fail',
     tags=['daily'],
 ) }}
 

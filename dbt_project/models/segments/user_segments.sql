@@ -1,9 +1,10 @@
--- One row per user for the latest date: churn risk beside a first value tier, lifecycle
--- stage and a recommended action. Read by BI through the serving file.
+-- One row per user for the latest date: churn risk beside value tier, silent subtype,
+-- lifecycle stage, RFM segment, early warnings and contact preferences, with a recommended
+-- action. Read by BI through the serving file.
 with
 
-features as (
-    select * from {{ ref('user_features') }}
+latest as (
+    select user_id, as_of_date from {{ ref('user_features') }}
     where as_of_date = {{ as_of_date_expr() }}
 ),
 
@@ -12,18 +13,10 @@ scores as (
     where as_of_date = {{ as_of_date_expr() }}
 ),
 
-spend_rank as (
+joined as (
     select
-        user_id,
-        percent_rank() over (order by order_value_90d desc) as spend_rank
-    from features
-    where order_value_90d > 0
-),
-
-tiered as (
-    select
-        features.user_id,
-        features.as_of_date,
+        latest.user_id,
+        latest.as_of_date,
         scores.churn_probability,
         scores.model_version,
         case
@@ -31,21 +24,28 @@ tiered as (
             when scores.churn_probability >= {{ var('risk_medium_threshold') }} then 'medium'
             else 'low'
         end as risk_tier,
-        case
-            when features.days_since_last_activity >= 30 then 'silent'
-            when spend_rank.spend_rank < {{ var('vip_top_share') }} then 'vip'
-            when features.orders_90d > 0 then 'regular'
-            else 'potential'
-        end as value_tier,
-        case
-            when features.tenure_days < 14 then 'new'
-            when features.days_since_last_activity >= 30 then 'silent'
-            when features.active_days_7d = 0 then 'declining'
-            else 'active'
-        end as lifecycle_stage
-    from features
-    inner join scores on scores.user_id = features.user_id
-    left join spend_rank on spend_rank.user_id = features.user_id
+        tiers.value_tier,
+        tiers.silent_subtype,
+        stages.lifecycle_stage,
+        rfm.rfm_segment,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        warnings.session_drop_flag,
+        warnings.session_drop_share,
+        warnings.time_in_app_drop_flag,
+        warnings.time_in_app_drop_share,
+        warnings.order_overdue_flag,
+        warnings.order_overdue_ratio,
+        intent.preferred_channel,
+        intent.preferred_hour
+    from latest
+    inner join scores on scores.user_id = latest.user_id
+    {%- for model, alias in [('user_value_tiers', 'tiers'), ('user_lifecycle_stages', 'stages'), ('user_rfm', 'rfm'),
+                             ('user_early_warnings', 'warnings'), ('user_intent', 'intent')] %}
+    left join {{ ref(model) }} as {{ alias }}
+        on {{ alias }}.user_id = latest.user_id and {{ alias }}.as_of_date = latest.as_of_date
+    {%- endfor %}
 )
 
 select
@@ -54,12 +54,27 @@ select
     cast(churn_probability as double) as churn_probability,
     risk_tier,
     value_tier,
+    silent_subtype,
     lifecycle_stage,
+    rfm_segment,
+    r_score,
+    f_score,
+    m_score,
+    session_drop_flag,
+    session_drop_share,
+    time_in_app_drop_flag,
+    time_in_app_drop_share,
+    order_overdue_flag,
+    order_overdue_ratio,
+    preferred_channel,
+    preferred_hour,
+    -- A first playbook: people for valuable users at high risk, money for the rest at high
+    -- risk, an automated nudge at medium risk.
     case
-        when risk_tier = 'high' and value_tier = 'vip' then 'personal_outreach'
+        when risk_tier = 'high' and (value_tier = 'vip' or silent_subtype = 'high_value_lapsed') then 'personal_outreach'
         when risk_tier = 'high' then 'incentive'
         when risk_tier = 'medium' then 'automated_guide'
         else 'none'
     end as recommended_action,
     model_version
-from tiered
+from joined

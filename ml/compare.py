@@ -1,0 +1,91 @@
+"""One nested MLflow run per candidate and per baseline, so they compare side by side."""
+
+from dataclasses import dataclass
+
+import mlflow
+import pandas as pd
+from mlflow.models import infer_signature
+
+from ml.baselines import FittedBaseline
+from ml.candidates import CandidateSpec, fit_calibrated, predict_churn
+from ml.config import TrainingConfig
+from ml.diagnostics import importance, log_evaluation, log_importance
+from ml.frame import feature_matrix, one_thread
+from ml.metrics import validation_metrics
+from ml.segments import segment_metrics
+
+# MLflow 3 saves sklearn models with skops, which refuses types not on an allow-list; these are
+# what the calibrated candidates hold (the list is stored with the model and used to load it).
+SKOPS_TRUSTED_TYPES = [
+    "numpy.dtype",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    kind: str  # "candidate" or "baseline"
+    run_id: str
+    metrics: dict[str, float]  # overall, on all validation rows
+    segments: dict[str, float]  # `{metric}__{column}__{group}`
+    model_uri: str | None = None  # candidates only
+    importance: pd.Series | None = None  # candidates with diagnostics only
+
+
+def run_candidate(spec: CandidateSpec, train, valid, features, config: TrainingConfig) -> RunResult:
+    with mlflow.start_run(run_name=spec.name, nested=True) as run:
+        mlflow.set_tag("kind", "candidate")
+        calibration = {"method": config.calibration_method, "folds": config.calibration_folds}
+        mlflow.log_params({**_prefixed("model", spec.params), **_prefixed("calibration", calibration)})
+        model = fit_calibrated(
+            spec, train, features, method=config.calibration_method, folds=config.calibration_folds
+        )
+        metrics, segments = _log_metrics(valid, predict_churn(model, valid, features), config)
+        model_uri = _log_model(model, train, features)
+        drops = None
+        if config.diagnostics:
+            log_evaluation(model_uri, valid, features)
+            drops = importance(model, valid, features)
+            log_importance(drops, spec.name)
+    return RunResult(spec.name, "candidate", run.info.run_id, metrics, segments, model_uri, drops)
+
+
+def run_baseline(baseline: FittedBaseline, valid, config: TrainingConfig) -> RunResult:
+    with mlflow.start_run(run_name=baseline.name, nested=True) as run:
+        mlflow.set_tag("kind", "baseline")
+        mlflow.log_params(_prefixed("baseline", baseline.params))
+        metrics, segments = _log_metrics(valid, baseline.predict(valid), config)
+    return RunResult(baseline.name, "baseline", run.info.run_id, metrics, segments)
+
+
+def _log_metrics(valid: pd.DataFrame, p, config: TrainingConfig):
+    metrics = validation_metrics(valid, p, config.capacity)
+    segments = segment_metrics(valid, p, config.segment_columns, config.min_segment_rows)
+    mlflow.log_metrics({**metrics, **segments})
+    return metrics, segments
+
+
+def _log_model(model, train: pd.DataFrame, features: list[str]) -> str:
+    """Log with a signature so scoring (and the next gate) knows the model's input columns."""
+    example = feature_matrix(train, features).head(5)
+    with one_thread():
+        output = model.predict_proba(example)
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        signature=infer_signature(example, output),
+        input_example=example,
+        pyfunc_predict_fn="predict_proba",
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+        # Explicit requirements skip MLflow's inference, which re-imports the model in a
+        # subprocess (~10 s per run) and picks up whatever else the process has imported.
+        pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
+    )
+    return info.model_uri
+
+
+def _prefixed(prefix: str, values: dict) -> dict:
+    return {f"{prefix}.{key}": value for key, value in values.items()}

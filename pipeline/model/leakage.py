@@ -1,0 +1,85 @@
+"""The leakage check: features recomputed without the future must not change.
+
+For one observation date D, the raw events up to the end of D are copied to a throw-away
+database, dbt rebuilds every feature model there with as_of_date = D, and a sample of users'
+training rows is compared column by column with the working database. Any difference means
+some feature read an event after its observation date. Labels look forward by design and are
+left out.
+"""
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from pipeline.dbt.project import dbt_project
+from pipeline.settings import Settings
+
+LABEL_COLUMNS = {"churned", "label_mature"}
+SAMPLE_USERS = 300
+
+
+@dg.asset_check(
+    asset="churn_training_set", blocking=True, name="features_use_no_future_events",
+    description="Rebuilds the features of one observation date from events up to that date only; fails on any difference.",
+)
+def features_use_no_future_events(settings: Settings, duckdb: DuckDBResource, dbt: DbtCliResource) -> dg.AssetCheckResult:
+    cut_db = settings.root / "leakage_check.duckdb"
+    cut_db.unlink(missing_ok=True)
+    with duckdb.get_connection() as con:
+        as_of = _middle_observation_date(con)
+        con.execute(f"attach '{cut_db}' as cut")
+        con.execute("create schema cut.raw")
+        con.execute("create table cut.raw.events as select * from raw.events where cast(event_time as date) <= ?", [as_of])
+        con.execute("detach cut")
+    dbt.cli(["build", "--target", "leakage", "--select", "+churn_training_set", "--resource-type", "seed",
+             "--resource-type", "model", "--vars", settings.dbt_vars_with(as_of_date=str(as_of))],
+            manifest=dbt_project.manifest_path).wait()
+    with duckdb.get_connection() as con:
+        con.execute(f"attach '{cut_db}' as cut (read_only)")
+        mismatches, compared = _compare(con, as_of)
+        con.execute("detach cut")
+    cut_db.unlink(missing_ok=True)
+    leaking = {column: n for column, n in mismatches.items() if n}
+    return dg.AssetCheckResult(
+        passed=not leaking,
+        metadata={"as_of_date": str(as_of), "rows_compared": compared, "columns_compared": len(mismatches),
+                  "columns_with_differences": json.dumps(leaking) if leaking else "none"},
+    )
+
+
+def _middle_observation_date(con):
+    dates = [row[0] for row in con.execute("select distinct as_of_date from main.churn_training_set order by 1").fetchall()]
+    return dates[len(dates) // 2]
+
+
+def _compare(con, as_of) -> tuple[dict[str, int], int]:
+    """Per feature column, how many sampled rows differ (a row missing from the rebuild counts)."""
+    types = {r[0]: r[1] for r in con.execute("describe main.churn_training_set").fetchall()
+             if r[0] not in LABEL_COLUMNS | {"user_id", "as_of_date"}}
+    columns = list(types)
+    differs = ", ".join(
+        f"sum(case when {_equal(c, types[c])} then 0 else 1 end) as {c}" for c in columns
+    )
+    sql = f"""
+        with sample as (
+            select * from main.churn_training_set where as_of_date = $as_of
+            order by hash(user_id) limit {SAMPLE_USERS}
+        )
+        select count(*) as n_rows, sum(case when cut.user_id is null then 1 else 0 end) as missing_from_rebuild,
+            {differs}
+        from sample as work
+        left join cut.main.churn_training_set as cut
+            on cut.user_id = work.user_id and cut.as_of_date = work.as_of_date
+    """
+    row = con.execute(sql, {"as_of": as_of}).fetchone()
+    return dict(zip(["missing_from_rebuild", *columns], row[1:])), row[0]
+
+
+def _equal(column: str, data_type: str) -> str:
+    exact = f"work.{column} is not distinct from cut.{column}"
+    if data_type not in ("DOUBLE", "FLOAT"):
+        return exact
+    # Doubles get a relative tolerance: their last bits depend on summation order.
+    return f"({exact} or abs(work.{column} - cut.{column}) <= 1e-9 * greatest(1, abs(work.{column})))"
