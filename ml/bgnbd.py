@@ -37,7 +37,8 @@ class BgNbd:
         right after a purchase, so P(none | alive) = ((alpha + T) / (alpha + T + horizon))^(r + x).
         """
         x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
-        none_if_alive = np.exp((self.r + x) * np.log((self.alpha + T) / (self.alpha + T + horizon)))
+        shrink = np.log(self.alpha + T) - np.log(self.alpha + T + horizon)
+        none_if_alive = np.exp((self.r + x) * shrink)
         return 1.0 - self.p_alive(x, t_x, T) * (1.0 - none_if_alive)
 
 
@@ -53,7 +54,8 @@ def log_likelihood(params, x, t_x, T) -> np.ndarray:
 
 
 def fit_bgnbd(x, t_x, T) -> BgNbd:
-    """Maximum likelihood on log-parameters; identical (x, t_x, T) rows are fitted once, weighted."""
+    """Maximum likelihood on log-parameters; identical (x, t_x, T) rows are fitted once,
+    weighted by their count."""
     data = pd.DataFrame({"x": x, "t_x": t_x, "T": T}).astype(float)
     counts = data.value_counts().reset_index(name="n")
     xs, txs, Ts, n = (counts[c].to_numpy() for c in ["x", "t_x", "T", "n"])

@@ -36,10 +36,12 @@ class RunResult:
 
 
 def run_candidate(spec: CandidateSpec, train, valid, features, config: TrainingConfig) -> RunResult:
-    with mlflow.start_run(run_name=spec.name, nested=True) as run:
+    with _child_run(spec.name) as run:
         mlflow.set_tag("kind", "candidate")
         calibration = {"method": config.calibration_method, "folds": config.calibration_folds}
-        mlflow.log_params({**_prefixed("model", spec.params), **_prefixed("calibration", calibration)})
+        mlflow.log_params(
+            {**_prefixed("model", spec.params), **_prefixed("calibration", calibration)}
+        )
         model = fit_calibrated(
             spec, train, features, method=config.calibration_method, folds=config.calibration_folds
         )
@@ -54,11 +56,18 @@ def run_candidate(spec: CandidateSpec, train, valid, features, config: TrainingC
 
 
 def run_baseline(baseline: FittedBaseline, valid, config: TrainingConfig) -> RunResult:
-    with mlflow.start_run(run_name=baseline.name, nested=True) as run:
+    with _child_run(baseline.name) as run:
         mlflow.set_tag("kind", "baseline")
         mlflow.log_params(_prefixed("baseline", baseline.params))
         metrics, segments = _log_metrics(valid, baseline.predict(valid), config)
     return RunResult(baseline.name, "baseline", run.info.run_id, metrics, segments)
+
+
+def _child_run(name: str):
+    """A run nested in the active parent, in the parent's experiment (a nested run otherwise
+    lands in whatever experiment is globally active, usually "Default")."""
+    experiment_id = mlflow.active_run().info.experiment_id
+    return mlflow.start_run(run_name=name, nested=True, experiment_id=experiment_id)
 
 
 def _log_metrics(valid: pd.DataFrame, p, config: TrainingConfig):

@@ -5,6 +5,8 @@ beyond a few thousand rows, and permutation importance costs one prediction per 
 repeat, which on all rows would dominate the training time.
 """
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers; must precede pyplot
@@ -18,8 +20,11 @@ from sklearn.inspection import permutation_importance
 from ml.frame import feature_matrix, labels, one_thread
 
 EVALUATE_ROWS = 10_000
-IMPORTANCE_ROWS = 4_000
-IMPORTANCE_REPEATS = 3
+# Measured on the realistic demo set (19k validation rows, 39 features, 1 thread, calibrated trees
+# = 3 x 200 trees): 10,000 rows x 3 repeats took 37 s, 4,000 x 3 16 s, 2,500 x 2 7 s, and all
+# three found the same top six features (the order differs only below a 0.01 drop in AUC).
+IMPORTANCE_ROWS = 2_500
+IMPORTANCE_REPEATS = 2
 IMPORTANCE_SHOWN = 20
 
 
@@ -31,7 +36,10 @@ def log_evaluation(model_uri: str, valid: pd.DataFrame, feature_columns: list[st
     """ROC, PR, calibration and lift plots (and MLflow's own metrics, prefixed `evaluate_`)."""
     sample = sample_rows(valid, EVALUATE_ROWS)
     data = feature_matrix(sample, feature_columns).assign(churned=labels(sample).to_numpy())
-    with one_thread():
+    with one_thread(), warnings.catch_warnings():
+        # The 0/1 target makes MLflow hint that integer columns cannot hold missing values;
+        # the target is never missing.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
         mlflow.models.evaluate(
             model_uri,
             data,

@@ -39,20 +39,29 @@ def decide(
     """Promote only if the candidate clears the floors and beats the champion on the same rows."""
     failures = _threshold_failures(metrics, gates)
     champion = alias_version(client, model_name, CHAMPION_ALIAS)
-    champion_metrics, note = None, "no champion yet"
+    note, champion_metrics = "no champion yet", None
     if champion is not None:
-        champion_model = load_version(model_name, champion)
-        # A champion built on features that no longer exist must not block a new feature set.
-        if unusable := unscorable_reason(champion_model, valid):
-            note = f"champion v{champion} cannot be scored: {unusable}"
-        else:
-            probability = churn_probability(champion_model, valid)
-            champion_metrics = validation_metrics(valid, probability, capacity)
-            note, beaten = _versus_champion(metrics, champion_metrics, champion, len(valid))
-            if not beaten:
-                failures["beats_champion"] = note
+        note, champion_metrics = _against_champion(model_name, champion, valid, metrics, capacity)
+        unscorable = champion_metrics is None
+        if not unscorable and metrics[GATE_METRIC] <= champion_metrics[GATE_METRIC]:
+            failures["beats_champion"] = note
     reason = "; ".join(f"gate {k} failed: {v}" for k, v in failures.items()) or note
     return Decision(not failures, reason, tuple(failures), champion, champion_metrics)
+
+
+def _against_champion(model_name, champion: str, valid, metrics, capacity):
+    """(note, the champion's metrics on the candidate's validation rows or None if unscorable)."""
+    champion_model = load_version(model_name, champion)
+    # A champion built on features that no longer exist must not block a new feature set.
+    if unusable := unscorable_reason(champion_model, valid):
+        return f"champion v{champion} cannot be scored: {unusable}", None
+    champion_metrics = validation_metrics(valid, churn_probability(champion_model, valid), capacity)
+    candidate, incumbent = metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
+    note = (
+        f"candidate {GATE_METRIC} {candidate:.4f} {'>' if candidate > incumbent else '<='} "
+        f"champion v{champion} {incumbent:.4f} on the same {len(valid)} validation rows"
+    )
+    return note, champion_metrics
 
 
 def _threshold_failures(metrics: dict[str, float], gates: dict[str, float]) -> dict[str, str]:
@@ -64,18 +73,13 @@ def _threshold_failures(metrics: dict[str, float], gates: dict[str, float]) -> d
     return failures
 
 
-def _versus_champion(metrics, champion_metrics, champion: str, n_rows: int) -> tuple[str, bool]:
-    candidate, incumbent = metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
-    beaten = candidate > incumbent
-    note = (
-        f"candidate {GATE_METRIC} {candidate:.4f} {'>' if beaten else '<='} champion "
-        f"v{champion} {incumbent:.4f} on the same {n_rows} validation rows"
-    )
-    return note, beaten
-
-
 def record_decision(
-    client: MlflowClient, run_id: str, model_name: str, version: str, decision: Decision
+    client: MlflowClient,
+    run_id: str,
+    model_name: str,
+    version: str,
+    metrics: dict[str, float],
+    decision: Decision,
 ) -> None:
     """Move the alias first, then tag the run and the version so both tell the same story."""
     if decision.promoted:
@@ -90,7 +94,7 @@ def record_decision(
     }
     for key, value in {**tags, "model_version": version}.items():
         client.set_tag(run_id, key, value)
-    for key, value in tags.items():
+    for key, value in {**tags, f"validation_{GATE_METRIC}": f"{metrics[GATE_METRIC]:.6f}"}.items():
         client.set_model_version_tag(model_name, version, key, value)
 
 

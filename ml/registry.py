@@ -1,53 +1,41 @@
-"""Train, track in MLflow, register, and move the champion alias only to a better model."""
+"""Train every candidate and baseline under one MLflow parent run, register the best candidate,
+and move the champion alias only to a model that passes the gates."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mlflow
 import pandas as pd
-from mlflow import MlflowClient
-from mlflow.models import infer_signature
-from sklearn.pipeline import Pipeline
 
-from ml.metrics import classification_metrics
-from ml.score import (
-    alias_version,
-    churn_probability,
-    load_version,
-    unscorable_reason,
-    use_tracking_store,
-)
+from ml.baselines import fit_baselines
+from ml.candidates import candidate_specs
+from ml.compare import RunResult, run_baseline, run_candidate
+from ml.config import TrainingConfig
+from ml.gate import GATE_METRIC, decide, record_decision, set_champion
+from ml.score import use_tracking_store
 from ml.split import time_split
-from ml.train import (
-    MODEL_PARAMS,
-    baseline_recency_auc,
-    feature_matrix,
-    fit_model,
-    predict_churn,
-)
+from ml.tracking import ensure_experiment, run_params
 
-CHAMPION_ALIAS = "champion"
-# MLflow 3 saves sklearn models with skops, which refuses types not on an allow-list; the tree
-# predictor of HistGradientBoosting must be trusted explicitly (the list is stored with the model).
-SKOPS_TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
-GATE_METRIC = "roc_auc"
+# set_champion lives with the gate; it is exported here beside the training it undoes.
+__all__ = ["TrainingOutcome", "set_champion", "train_and_register"]
 
 
 @dataclass(frozen=True)
 class TrainingOutcome:
-    run_id: str
-    model_version: str
-    metrics: dict[str, float]
-    champion_metrics: dict[str, float] | None  # the previous champion on the same validation rows
+    run_id: str  # the parent run
+    model_version: str  # the registered version of the best candidate
+    metrics: dict[str, float]  # the best candidate on all validation rows
+    champion_metrics: dict[str, float] | None  # the previous champion on the same rows
     promoted: bool
     reason: str
-
-
-@dataclass(frozen=True)
-class _Decision:
-    promoted: bool
-    reason: str
-    champion_version: str | None
-    champion_metrics: dict[str, float] | None
+    candidate: str = ""  # name of the best candidate
+    champion_version: str | None = None  # the champion before this training
+    gates: dict[str, float] = field(default_factory=dict)  # thresholds applied
+    failed_gates: tuple[str, ...] = ()  # "auc_floor", "ece_ceiling", "beats_champion"
+    comparison: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> metrics
+    segment_metrics: dict[str, float] = field(default_factory=dict)  # best candidate's
+    skipped: dict[str, str] = field(default_factory=dict)  # baseline -> why it was skipped
+    child_run_ids: dict[str, str] = field(default_factory=dict)
+    feature_importance: dict[str, float] = field(default_factory=dict)  # largest first
 
 
 def train_and_register(
@@ -61,139 +49,70 @@ def train_and_register(
     params: dict | None = None,
     model_params: dict | None = None,
     valid_fraction: float = 0.25,
+    config: TrainingConfig | None = None,
 ) -> TrainingOutcome:
-    """Fit on earlier dates, evaluate on later ones, register, and gate the champion alias.
+    """Fit on earlier dates, compare on later ones, register the best, gate the champion alias.
 
-    `params` is run context (horizon, feature set, ...) logged as-is; `model_params` override
-    the classifier's MODEL_PARAMS.
+    `params` is run context (horizon, churn definition, ...) logged as-is; `model_params`
+    override the gradient boosting candidate's HGB_PARAMS; `config` holds everything else.
     """
+    config = config or TrainingConfig()
     client = use_tracking_store(tracking_uri)
-    experiment_id = _ensure_experiment(client, experiment_name, artifact_location)
+    experiment_id = ensure_experiment(client, experiment_name, artifact_location)
     train, valid = time_split(rows, valid_fraction=valid_fraction)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
-        mlflow.log_params(
-            {**(params or {}), **_run_params(train, valid, feature_columns, model_params)}
-        )
-        model = fit_model(train, feature_columns, model_params)
-        metrics = _validation_metrics(model, valid, feature_columns)
-        mlflow.log_metrics(metrics)
-        version = _log_and_register(model, train, feature_columns, model_name)
-        decision = _gate(client, model_name, valid, metrics)
-        _record_decision(client, run.info.run_id, model_name, version, metrics, decision)
+    with mlflow.start_run(experiment_id=experiment_id, run_name="training") as parent:
+        mlflow.log_params({**(params or {}), **run_params(train, valid, feature_columns, config)})
+        results, skipped = _compare(train, valid, feature_columns, model_params, params, config)
+        best = max(_candidates(results), key=lambda result: result.metrics[GATE_METRIC])
+        version = str(mlflow.register_model(best.model_uri, model_name).version)
+        decision = decide(client, model_name, valid, best.metrics, config.gates(), config.capacity)
+        _log_summary(best, results, skipped)
+        record_decision(client, parent.info.run_id, model_name, version, best.metrics, decision)
     return TrainingOutcome(
-        run.info.run_id,
-        version,
-        metrics,
-        decision.champion_metrics,
-        decision.promoted,
-        decision.reason,
+        run_id=parent.info.run_id,
+        model_version=version,
+        metrics=best.metrics,
+        champion_metrics=decision.champion_metrics,
+        promoted=decision.promoted,
+        reason=decision.reason,
+        candidate=best.name,
+        champion_version=decision.champion_version,
+        gates=config.gates(),
+        failed_gates=decision.failed_gates,
+        comparison={r.name: r.metrics for r in results},
+        segment_metrics=best.segments,
+        skipped=skipped,
+        child_run_ids={r.name: r.run_id for r in results},
+        feature_importance={} if best.importance is None else best.importance.to_dict(),
     )
 
 
-def _ensure_experiment(client: MlflowClient, name: str, artifact_location: str | None) -> str:
-    """Artifact location can only be chosen at creation; an existing experiment keeps its own."""
-    experiment = client.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    return client.create_experiment(name, artifact_location=artifact_location)
+def _compare(train, valid, features, model_params, params, config: TrainingConfig):
+    """Candidates first, then the baselines, each in its own child run."""
+    specs = candidate_specs(model_params, config.logistic_params)
+    results = [run_candidate(spec, train, valid, features, config) for spec in specs]
+    baselines, skipped = fit_baselines(train, config.horizon(params), config.min_buyers)
+    results += [run_baseline(baseline, valid, config) for baseline in baselines]
+    return results, skipped
 
 
-def _run_params(
-    train: pd.DataFrame, valid: pd.DataFrame, feature_columns: list[str], model_params: dict | None
-) -> dict:
-    """What a data scientist needs to reproduce or compare the run from the MLflow UI."""
-    settings = {**MODEL_PARAMS, **(model_params or {})}
-    return {
-        **{f"model.{key}": value for key, value in settings.items()},
-        "features": ",".join(feature_columns),
-        "n_features": len(feature_columns),
-        **_part_params("train", train),
-        **_part_params("valid", valid),
-    }
+def _candidates(results: list[RunResult]) -> list[RunResult]:
+    return [result for result in results if result.kind == "candidate"]
 
 
-def _part_params(name: str, part: pd.DataFrame) -> dict:
-    dates = pd.to_datetime(part["as_of_date"])
-    return {
-        f"{name}_rows": len(part),
-        f"{name}_label_rate": round(float(part["churned"].astype(int).mean()), 6),
-        f"{name}_start_date": f"{dates.min():%Y-%m-%d}",
-        f"{name}_end_date": f"{dates.max():%Y-%m-%d}",
-        f"{name}_n_dates": dates.nunique(),
-    }
+def _baselines(results: list[RunResult]) -> list[RunResult]:
+    return [result for result in results if result.kind == "baseline"]
 
 
-def _validation_metrics(
-    model: Pipeline, valid: pd.DataFrame, feature_columns: list[str]
-) -> dict[str, float]:
-    metrics = classification_metrics(valid["churned"], predict_churn(model, valid, feature_columns))
-    baseline = baseline_recency_auc(valid)
-    if baseline is not None:
-        metrics["baseline_recency_roc_auc"] = baseline
-    return metrics
-
-
-def _log_and_register(
-    model: Pipeline, train: pd.DataFrame, feature_columns: list[str], model_name: str
-) -> str:
-    """Log with a signature so scoring (and the next gate) knows the model's input columns."""
-    example = feature_matrix(train, feature_columns).head(5)
-    info = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        signature=infer_signature(example, model.predict_proba(example)),
-        input_example=example,
-        pyfunc_predict_fn="predict_proba",
-        registered_model_name=model_name,
-        skops_trusted_types=SKOPS_TRUSTED_TYPES,
-        # Explicit requirements skip MLflow's inference, which re-imports the model in a
-        # subprocess (~10 s per run) and picks up whatever else the process has imported.
-        pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
-    )
-    return str(info.registered_model_version)
-
-
-def _gate(
-    client: MlflowClient, model_name: str, valid: pd.DataFrame, metrics: dict[str, float]
-) -> _Decision:
-    """Compare with the current champion on the very same validation rows, never on old numbers."""
-    champion = alias_version(client, model_name, CHAMPION_ALIAS)
-    if champion is None:
-        return _Decision(True, "no champion yet", None, None)
-    champion_model = load_version(model_name, champion)
-    # A champion built on features that no longer exist must not block a new feature set.
-    if unusable := unscorable_reason(champion_model, valid):
-        return _Decision(True, f"champion v{champion} cannot be scored: {unusable}", champion, None)
-    probability = churn_probability(champion_model, valid)
-    champion_metrics = classification_metrics(valid["churned"], probability)
-    candidate, incumbent = metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
-    promoted = candidate > incumbent
-    reason = (
-        f"candidate {GATE_METRIC} {candidate:.4f} {'>' if promoted else '<='} champion "
-        f"v{champion} {incumbent:.4f} on the same {len(valid)} validation rows"
-    )
-    return _Decision(promoted, reason, champion, champion_metrics)
-
-
-def _record_decision(
-    client: MlflowClient,
-    run_id: str,
-    model_name: str,
-    version: str,
-    metrics: dict[str, float],
-    decision: _Decision,
-) -> None:
-    """Move the alias first, then tag the run and the version so both tell the same story."""
-    if decision.promoted:
-        client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
-    if decision.champion_metrics is not None:
-        mlflow.log_metrics({f"champion_{k}": v for k, v in decision.champion_metrics.items()})
-    tags = {
-        "champion_decision": "promoted" if decision.promoted else "rejected",
-        "champion_reason": decision.reason,
-        "previous_champion_version": decision.champion_version or "none",
-    }
-    for key, value in {**tags, "model_version": version}.items():
-        client.set_tag(run_id, key, value)
-    for key, value in {**tags, f"validation_{GATE_METRIC}": f"{metrics[GATE_METRIC]:.6f}"}.items():
-        client.set_model_version_tag(model_name, version, key, value)
+def _log_summary(best: RunResult, results: list[RunResult], skipped: dict[str, str]) -> None:
+    """The parent holds the winner's metrics under plain names, every run's as `{name}__{metric}`,
+    and the table as comparison.json, so one run page answers "did the model beat the baselines"."""
+    mlflow.log_metrics(best.metrics)
+    mlflow.log_metrics({f"{r.name}__{k}": v for r in results for k, v in r.metrics.items()})
+    # A registered version points at its candidate's run; give that run the bar it had to clear.
+    bars = {f"baseline_{r.name}_roc_auc": r.metrics["roc_auc"] for r in _baselines(results)}
+    for candidate in _candidates(results):
+        mlflow.log_metrics(bars, run_id=candidate.run_id)
+    mlflow.log_dict({r.name: {"kind": r.kind, **r.metrics} for r in results}, "comparison.json")
+    skip_tags = {f"skipped.{name}": why for name, why in skipped.items()}
+    mlflow.set_tags({"best_candidate": best.name, **skip_tags})

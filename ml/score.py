@@ -7,7 +7,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.pyfunc import PyFuncModel
 
-from ml.train import feature_matrix, one_openmp_thread
+from ml.frame import feature_matrix, one_thread
 
 
 def use_tracking_store(tracking_uri: str) -> MlflowClient:
@@ -56,7 +56,7 @@ def churn_probability(model: PyFuncModel, frame: pd.DataFrame) -> np.ndarray:
     if reason := unscorable_reason(model, frame):
         raise ValueError(f"Cannot score: {reason}")
     features = feature_matrix(frame, input_columns(model))
-    with one_openmp_thread():
+    with one_thread():
         return np.asarray(model.predict(features), dtype=float)[:, 1]
 
 

@@ -11,6 +11,7 @@ from pipeline.dbt.assets import build_dbt_assets
 from pipeline.dbt.project import dbt_project
 from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule
 from pipeline.model.assets import churn_model, churn_scores
+from pipeline.model.drift_check import score_and_feature_drift_check
 from pipeline.model.leakage import features_use_no_future_events
 from pipeline.model.tracking import MlflowTracking
 from pipeline.raw.assets import build_raw_events
@@ -23,7 +24,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     job = build_daily_job()
     return dg.Definitions(
         assets=[build_raw_events(daily), *build_dbt_assets(daily), churn_model, churn_scores, serving],
-        asset_checks=[features_use_no_future_events],
+        asset_checks=[features_use_no_future_events, score_and_feature_drift_check],
         jobs=[job],
         schedules=[build_schedule(job)],
         sensors=[build_landing_sensor(job, daily)],

@@ -1,22 +1,25 @@
-"""Train the churn model in MLflow, then score the latest date with the champion."""
+"""Train the churn model in MLflow behind a champion gate, then score the latest date."""
+
+import json
 
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from ml.registry import train_and_register
-from ml.score import score
+from ml.config import TrainingConfig
+from ml.registry import TrainingOutcome, train_and_register
+from pipeline.model.scoring import score_with_reasons
+from pipeline.model.risk_tiers import RiskTierConfig
 from pipeline.model.tracking import MlflowTracking
 
 NOT_FEATURES = {"user_id", "as_of_date", "churned", "label_mature"}
+GATE_CHECK = "champion_gate"
 
-SCORES_DDL = """
-create schema if not exists ml;
-create table if not exists ml.churn_scores (
-    user_id varchar not null, as_of_date date not null, churn_probability double not null,
-    model_version varchar not null, scored_at timestamp not null
-);
-"""
+
+class ChurnModelConfig(dg.Config):
+    auc_floor: float = 0.6  # a candidate below this validation ROC-AUC never becomes champion
+    ece_ceiling: float = 0.1  # ... nor one whose expected calibration error is above this
+    outreach_capacity: float = 500  # users contacted per date (>= 1) or a share (< 1), for lift/recall@capacity
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
@@ -26,9 +29,12 @@ def feature_columns(frame: pd.DataFrame) -> list[str]:
 @dg.asset(
     group_name="model", kinds={"mlflow", "scikitlearn"}, pool="duckdb",
     deps=[dg.AssetKey("churn_training_set")],
-    description="Trains a candidate on matured labels, logs it to MLflow and moves churn_model@champion only if it is better.",
+    check_specs=[dg.AssetCheckSpec(GATE_CHECK, asset="churn_model", blocking=True,
+                                   description="The candidate beats the champion on the same validation rows and passes the AUC floor and calibration ceiling.")],
+    description="Trains candidates and baselines as MLflow child runs, registers the best in churn_model, and moves @champion only past the gate.",
 )
-def churn_model(context: dg.AssetExecutionContext, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
+def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duckdb: DuckDBResource,
+                mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         rows = con.sql("select * from main.churn_training_set").df()
         horizon, definition = con.execute("select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
@@ -36,34 +42,97 @@ def churn_model(context: dg.AssetExecutionContext, duckdb: DuckDBResource, mlflo
         rows, feature_columns(rows), tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
         model_name=mlflow.model_name, artifact_location=mlflow.artifact_location,
         params={"churn_horizon_days": horizon, "churn_definition": definition},
+        config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling, capacity=config.outreach_capacity),
     )
-    context.log.info(f"model version {outcome.model_version}: promoted={outcome.promoted} ({outcome.reason})")
-    return dg.MaterializeResult(metadata={
-        "mlflow_run_id": outcome.run_id, "model_version": outcome.model_version,
-        "promoted_to_champion": outcome.promoted, "reason": outcome.reason,
-        **{f"valid_{name}": float(value) for name, value in outcome.metrics.items()},
-    })
+    context.log.info(f"{outcome.candidate} registered as v{outcome.model_version}: promoted={outcome.promoted} ({outcome.reason})")
+    with duckdb.get_connection() as con:
+        write_importance(con, outcome)
+    return dg.MaterializeResult(
+        metadata={"mlflow_parent_run_id": outcome.run_id, "model_version": outcome.model_version,
+                  "best_candidate": outcome.candidate, "promoted_to_champion": outcome.promoted,
+                  **{f"valid_{name}": float(value) for name, value in outcome.metrics.items()},
+                  "comparison": dg.MetadataValue.md(_comparison_table(outcome))},
+        check_results=[_gate_result(outcome)],
+    )
+
+
+def _gate_result(outcome: TrainingOutcome) -> dg.AssetCheckResult:
+    """Failing the gate keeps the old champion. That only blocks scoring (ERROR) when there is
+    no champion at all to score with; otherwise it is a warning and scoring goes on."""
+    has_champion = outcome.promoted or outcome.champion_version is not None
+    return dg.AssetCheckResult(
+        check_name=GATE_CHECK,
+        passed=outcome.promoted,
+        severity=dg.AssetCheckSeverity.WARN if has_champion else dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "decision": outcome.reason, "failed_gates": ", ".join(outcome.failed_gates) or "none",
+            "candidate_version": outcome.model_version, "champion_version": outcome.champion_version or "none",
+            "candidate": json.dumps({k: round(v, 4) for k, v in outcome.metrics.items()}),
+            "champion_on_same_rows": json.dumps({k: round(v, 4) for k, v in (outcome.champion_metrics or {}).items()}),
+            "gates": json.dumps(outcome.gates),
+        },
+    )
+
+
+def _comparison_table(outcome: TrainingOutcome) -> str:
+    names = ["roc_auc", "pr_auc", "brier", "log_loss", "ece", "lift_top_decile"]
+    lines = ["| run | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for run, metrics in outcome.comparison.items():
+        lines.append(f"| {run} | " + " | ".join(f"{metrics.get(n, float('nan')):.3f}" for n in names) + " |")
+    return "\n".join(lines)
 
 
 @dg.asset(
     group_name="model", kinds={"mlflow", "duckdb"}, pool="duckdb",
-    deps=[churn_model, dg.AssetKey("user_features")],
-    description="Churn probability of every user on the latest date, from churn_model@champion, kept per date in ml.churn_scores.",
+    deps=[churn_model, dg.AssetKey("churn_training_set")],
+    description="Churn probability, risk tier and top 3 reasons of every user on the latest date, from churn_model@champion; every day is kept in ml.churn_scores.",
 )
-def churn_scores(duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
+def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        latest = con.sql("select * from main.user_features where as_of_date = (select max(as_of_date) from main.user_features)").df()
-    scores = score(latest, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
+        latest = con.sql("select * from main.churn_training_set "
+                         "where as_of_date = (select max(as_of_date) from main.churn_training_set)").df()
+    scores = score_with_reasons(latest, config, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
     with duckdb.get_connection() as con:
-        con.execute(SCORES_DDL)
-        con.register("scores", scores)
-        con.execute("begin transaction")
-        # Re-scoring a date replaces it, so a re-run never doubles the ledger.
-        con.execute("delete from ml.churn_scores where as_of_date in (select distinct as_of_date from scores)")
-        con.execute("insert into ml.churn_scores select user_id, as_of_date, churn_probability, model_version, now() from scores")
-        con.execute("commit")
+        write_scores(con, scores)
     return dg.MaterializeResult(metadata={
-        "users_scored": len(scores), "as_of_date": str(latest["as_of_date"].max()) if len(latest) else "",
+        "users_scored": len(scores), "as_of_date": str(scores["as_of_date"].max()) if len(scores) else "",
         "model_version": scores["model_version"].iloc[0] if len(scores) else "",
         "mean_churn_probability": float(scores["churn_probability"].mean()) if len(scores) else 0.0,
+        **{f"users_{tier}_risk": int((scores["risk_tier"] == tier).sum()) for tier in ("high", "medium", "low")},
     })
+
+
+SCORES_DDL = """
+create schema if not exists ml;
+create table if not exists ml.churn_scores (
+    user_id varchar not null, as_of_date date not null, churn_probability double not null,
+    risk_tier varchar not null, model_version varchar not null,
+    reason_1 varchar, reason_family_1 varchar, reason_2 varchar, reason_family_2 varchar,
+    reason_3 varchar, reason_family_3 varchar, scored_at timestamp not null
+);
+"""
+
+
+def write_scores(con, scores: pd.DataFrame) -> None:
+    """Re-scoring a date replaces it, so a re-run never doubles the ledger."""
+    con.execute(SCORES_DDL)
+    con.register("scores", scores)
+    con.execute("begin transaction")
+    con.execute("delete from ml.churn_scores where as_of_date in (select distinct as_of_date from scores)")
+    con.execute("""
+        insert into ml.churn_scores
+        select user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1, reason_family_1,
+               reason_2, reason_family_2, reason_3, reason_family_3, now()
+        from scores""")
+    con.execute("commit")
+    con.unregister("scores")
+
+
+def write_importance(con, outcome: TrainingOutcome) -> None:
+    """Each version's feature importance, for the drift check and for BI."""
+    con.execute("create schema if not exists ml")
+    con.execute("create table if not exists ml.feature_importance (model_version varchar, feature varchar, importance double)")
+    con.execute("delete from ml.feature_importance where model_version = ?", [outcome.model_version])
+    rows = [(outcome.model_version, feature, float(value)) for feature, value in outcome.feature_importance.items()]
+    if rows:
+        con.executemany("insert into ml.feature_importance values (?, ?, ?)", rows)

@@ -19,11 +19,11 @@ joined as (
         latest.as_of_date,
         scores.churn_probability,
         scores.model_version,
-        case
-            when scores.churn_probability >= {{ var('risk_high_threshold') }} then 'high'
-            when scores.churn_probability >= {{ var('risk_medium_threshold') }} then 'medium'
-            else 'low'
-        end as risk_tier,
+        scores.risk_tier,
+        scores.reason_1,
+        scores.reason_2,
+        scores.reason_3,
+        scores.reason_family_1,
         tiers.value_tier,
         tiers.silent_subtype,
         stages.lifecycle_stage,
@@ -53,6 +53,10 @@ select
     as_of_date,
     cast(churn_probability as double) as churn_probability,
     risk_tier,
+    reason_1,
+    reason_2,
+    reason_3,
+    reason_family_1,
     value_tier,
     silent_subtype,
     lifecycle_stage,

@@ -1,0 +1,74 @@
+"""Per-user reasons for churn risk, by occlusion: how much lower would this user's risk be if
+one feature were typical?
+
+Contribution of feature f = p(x) - p(x with f set to the reference value), the reference being
+the median of the scored users unless given (e.g. training medians). Only features that RAISE
+risk become reasons, and a null feature is never a reason: "page loads over 3 s" cannot explain
+the risk of a user who loaded no page. Features sharing the same words (avg and count of slow
+replies) count once, at their largest contribution. Cost: one prediction per feature on the whole
+frame (~40 predictions for ~40 features), not one per user.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ml.frame import feature_matrix, one_thread
+from ml.reasons import describe
+
+MIN_INCREASE = 0.01  # a reason must raise the churn probability by at least 1 point
+
+
+def top_reasons(
+    model,
+    frame: pd.DataFrame,
+    feature_columns: list[str],
+    k: int = 3,
+    *,
+    reference: dict[str, float] | None = None,
+    min_increase: float = MIN_INCREASE,
+) -> pd.DataFrame:
+    """user_id, reason_1..k, family_1..k, impact_1..k (probability points); None when fewer
+    than k features raise risk by min_increase. `model`: sklearn (predict_proba) or pyfunc."""
+    by_words = reason_contributions(model, feature_matrix(frame, feature_columns), reference)
+    order = np.argsort(-by_words.to_numpy(), axis=1, kind="stable")[:, :k]
+    impact = np.take_along_axis(by_words.to_numpy(), order, axis=1)
+    keep = impact >= min_increase
+    described = np.array(list(by_words.columns), dtype=object)  # rows of (words, family)
+    words = np.where(keep, described[order, 0], None)
+    families = np.where(keep, described[order, 1], None)
+    result = {"user_id": frame["user_id"].to_numpy()}
+    for i in range(min(k, order.shape[1])):
+        result[f"reason_{i + 1}"] = words[:, i]
+        result[f"family_{i + 1}"] = families[:, i]
+        result[f"impact_{i + 1}"] = np.where(keep[:, i], impact[:, i], np.nan)
+    return pd.DataFrame(result, index=frame.index)
+
+
+def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
+    """p(x) - p(x with the feature at its reference), per user and feature; 0 where x is null."""
+    reference = reference or x.median().to_dict()
+    base = _churn_probability(model, x)
+    out = {}
+    for feature in x.columns:
+        value = reference.get(feature, np.nan)
+        if pd.isna(value):
+            out[feature] = np.zeros(len(x))
+            continue
+        occluded = _churn_probability(model, x.assign(**{feature: value}))
+        out[feature] = np.where(x[feature].isna(), 0.0, base - occluded)
+    return pd.DataFrame(out, index=x.index)
+
+
+def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
+    """Contributions per (words, family): the largest of the features described by them."""
+    by_feature = feature_contributions(model, x, reference)
+    described = pd.MultiIndex.from_tuples([describe(f) for f in by_feature.columns])
+    return by_feature.T.groupby(described.to_flat_index(), sort=True).max().T
+
+
+def _churn_probability(model, x: pd.DataFrame) -> np.ndarray:
+    with one_thread():
+        if hasattr(model, "predict_proba"):
+            return model.predict_proba(x)[:, 1]
+        output = np.asarray(model.predict(x), dtype=float)  # pyfunc logged with predict_proba
+    return output[:, 1] if output.ndim == 2 else output

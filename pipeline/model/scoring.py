@@ -1,0 +1,23 @@
+"""Scores with reasons: the champion's probability, a risk tier and the top 3 reasons in words."""
+
+import pandas as pd
+
+from ml.explain import top_reasons
+from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
+from pipeline.model.risk_tiers import RiskTierConfig, risk_tiers
+
+REASON_COLUMNS = [f"{prefix}_{i}" for i in (1, 2, 3) for prefix in ("reason", "reason_family")]
+
+
+def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, tracking_uri: str, model_name: str) -> pd.DataFrame:
+    """user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1..3, reason_family_1..3."""
+    version = alias_version(use_tracking_store(tracking_uri), model_name, "champion")
+    if version is None:
+        raise LookupError(f"churn_model has no @champion in {tracking_uri}: the first training did not pass the gate")
+    model = load_version(model_name, version)  # loaded once: the reasons explain this very probability
+    scores = features[["user_id", "as_of_date"]].assign(
+        churn_probability=churn_probability(model, features), model_version=version)
+    scores["risk_tier"] = risk_tiers(scores["churn_probability"], config)
+    reasons = top_reasons(model, features, input_columns(model))
+    reasons = reasons.rename(columns={f"family_{i}": f"reason_family_{i}" for i in (1, 2, 3)})
+    return scores.join(reasons[REASON_COLUMNS])
