@@ -42,9 +42,10 @@ def load(path: str, derive: bool) -> tuple[pd.DataFrame, dict]:
     """(training rows, run context as the churn_model asset passes it)."""
     with duckdb.connect(path, read_only=True) as con:
         rows = con.sql("select * from main.churn_training_set").df()
-        horizon, definition = con.execute(
+        # fetchall, not fetchone: this DuckDB refuses the next query while a result is unread.
+        [(horizon, definition)] = con.execute(
             "select any_value(horizon_days), any_value(churn_definition) from main.churn_labels"
-        ).fetchone()
+        ).fetchall()
         if derive and "repeat_order_days" not in rows.columns:
             rows = rows.merge(con.sql(PURCHASE_HISTORY).df(), on=["user_id", "as_of_date"])
     if derive and "value_tier" not in rows.columns:

@@ -12,15 +12,23 @@ def print_summary(settings: Settings) -> None:
     with duckdb.connect(str(settings.serving_db), read_only=True) as con:
         users, as_of = con.execute("select count(*), max(as_of_date) from user_segments").fetchone()
         tiers = dict(con.execute("select risk_tier, count(*) from user_segments group by 1").fetchall())
+        vip_share = con.execute("select max(revenue_share) from segment_summary where segment_type = 'value_tier' "
+                                "and segment = 'vip' and as_of_date = (select max(as_of_date) from segment_summary)").fetchone()[0]
+        tables = [r[0] for r in con.execute("show tables").fetchall()]
     client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
     metrics = client.get_run(champion.run_id).data.metrics
     print()
     print(f"Scored {users} users as of {as_of}: "
           + ", ".join(f"{tiers.get(t, 0)} {t} risk" for t in ("high", "medium", "low")))
+    baselines = ", ".join(f"{k.removeprefix('baseline_').removesuffix('_roc_auc')} {v:.3f}"
+                          for k, v in sorted(metrics.items()) if k.startswith("baseline_") and k.endswith("_roc_auc"))
     print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('roc_auc', float('nan')):.3f}"
-          f" (recency-only baseline {metrics.get('baseline_recency_roc_auc', float('nan')):.3f})")
-    print(f"Outputs for BI:   {settings.serving_db} (tables user_segments, churn_scores, event_loads)")
+          f" (baselines: {baselines or 'none'})")
+    if vip_share is not None:
+        print(f"VIP users hold {vip_share:.0%} of the last 30 days' revenue")
+    print(f"Outputs for BI:   {settings.serving_db}")
+    print(f"                  tables: {', '.join(tables)}")
     print(f"                  {settings.serving_dir}/*.parquet")
     print(f"Working database: {settings.warehouse} (pipeline only; do not point BI here)")
     print("Dagster UI:       make dev     -> http://localhost:3000")

@@ -26,10 +26,11 @@ class PipelineRunner:
         self._instance_cm = dg.instance_for_test(temp_dir=str(data_dir / "dagster_home"))
         self.instance = self._instance_cm.__enter__()
 
-    def run(self, first: str, last: str, raise_on_error: bool = True):
+    def run(self, first: str, last: str, raise_on_error: bool = True, diagnostics: bool = True):
         os.environ["CHURN_DATA_DIR"] = self.settings.data_dir  # dbt's profile reads it
         return self.defs.resolve_job_def("daily_pipeline").execute_in_process(
-            instance=self.instance, tags={RANGE_START: first, RANGE_END: last}, raise_on_error=raise_on_error
+            instance=self.instance, tags={RANGE_START: first, RANGE_END: last}, raise_on_error=raise_on_error,
+            run_config={"ops": {"churn_model": {"config": {"diagnostics": diagnostics}}}},
         )
 
     def close(self):

@@ -20,10 +20,14 @@ class ChurnModelConfig(dg.Config):
     auc_floor: float = 0.6  # a candidate below this validation ROC-AUC never becomes champion
     ece_ceiling: float = 0.1  # ... nor one whose expected calibration error is above this
     outreach_capacity: float = 500  # users contacted per date (>= 1) or a share (< 1), for lift/recall@capacity
+    diagnostics: bool = True  # MLflow evaluate plots and permutation importance (about 10 s)
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(frame[c])]
+    """Numeric columns with at least one value: a log without page timings (say) has those
+    features all null, and a model cannot learn from a column that is never observed."""
+    return [c for c in frame.columns
+            if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()]
 
 
 @dg.asset(
@@ -42,7 +46,8 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
         rows, feature_columns(rows), tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
         model_name=mlflow.model_name, artifact_location=mlflow.artifact_location,
         params={"churn_horizon_days": horizon, "churn_definition": definition},
-        config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling, capacity=config.outreach_capacity),
+        config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling,
+                              capacity=config.outreach_capacity, diagnostics=config.diagnostics),
     )
     context.log.info(f"{outcome.candidate} registered as v{outcome.model_version}: promoted={outcome.promoted} ({outcome.reason})")
     with duckdb.get_connection() as con:

@@ -79,7 +79,7 @@ def shaped_run(request, demo_events, tmp_path_factory, pipeline_runner):
     time_column = frame.columns[1]
     land(frame, data, time_column, lambda s: pd.to_datetime(s, format="mixed", utc=True))
     runner = pipeline_runner(data, mapping_file=EXAMPLES / f"{name}.yml", dbt_vars=dbt_vars)
-    result = runner.run(FIRST, LAST)
+    result = runner.run(FIRST, LAST, diagnostics=False)  # plots are the integration test's business
     return name, runner.settings, result
 
 
