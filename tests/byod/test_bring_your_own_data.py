@@ -20,9 +20,8 @@ FIRST, LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END}"
 EXAMPLES = REPO_ROOT / "mappings" / "examples"
 
 
-@pytest.fixture(scope="module")
-def demo_events():
-    return generate(n_users=400, n_days=DAYS, end_date=END, seed=11).events
+def demo_events(n_users: int) -> pd.DataFrame:
+    return generate(n_users=n_users, n_days=DAYS, end_date=END, seed=11).events
 
 
 def purchases_only(events: pd.DataFrame) -> pd.DataFrame:
@@ -55,10 +54,12 @@ def web_clickstream(events: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, errors], ignore_index=True)
 
 
+# shape: (reshape, dbt vars, users). Orders alone carry little per user, so that log gets more
+# users for the model's calibration to be measurable against the gate.
 SHAPES = {
-    "purchases_only": (purchases_only, "{}"),
-    "subscription_app": (subscription_app, '{"churn_definition": "no_activity"}'),
-    "web_clickstream": (web_clickstream, "{}"),
+    "purchases_only": (purchases_only, "{}", 1500),
+    "subscription_app": (subscription_app, '{"churn_definition": "no_activity"}', 400),
+    "web_clickstream": (web_clickstream, "{}", 400),
 }
 
 
@@ -71,10 +72,10 @@ def land(frame: pd.DataFrame, data_dir, time_column: str, parse) -> None:
 
 
 @pytest.fixture(scope="module", params=list(SHAPES))
-def shaped_run(request, demo_events, tmp_path_factory, pipeline_runner):
+def shaped_run(request, tmp_path_factory, pipeline_runner):
     name = request.param
-    reshape, dbt_vars = SHAPES[name]
-    frame = reshape(demo_events)
+    reshape, dbt_vars, n_users = SHAPES[name]
+    frame = reshape(demo_events(n_users))
     data = tmp_path_factory.mktemp(name)
     time_column = frame.columns[1]
     land(frame, data, time_column, lambda s: pd.to_datetime(s, format="mixed", utc=True))
