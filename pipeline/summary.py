@@ -1,8 +1,8 @@
 """The few lines `make run` ends with: what was scored, how good the model is, where things are."""
 
 import duckdb
-import mlflow
 
+from ml.score import use_tracking_store
 from pipeline.settings import Settings
 
 MODEL_NAME = "churn_model"
@@ -15,7 +15,7 @@ def print_summary(settings: Settings) -> None:
         vip_share = con.execute("select max(revenue_share) from segment_summary where segment_type = 'value_tier' "
                                 "and segment = 'vip' and as_of_date = (select max(as_of_date) from segment_summary)").fetchone()[0]
         tables = [r[0] for r in con.execute("show tables").fetchall()]
-    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+    client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
     metrics = client.get_run(champion.run_id).data.metrics
     print()

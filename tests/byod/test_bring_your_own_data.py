@@ -8,7 +8,7 @@ recency alone where the data has signal.
 import datetime as dt
 
 import duckdb
-import mlflow
+from ml.score import use_tracking_store
 import pandas as pd
 import pytest
 
@@ -110,7 +110,7 @@ def test_features_without_inputs_are_null_not_zero(shaped_run):
 
 def test_the_model_beats_recency_alone(shaped_run):
     name, settings, _ = shaped_run
-    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+    client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias("churn_model", "champion")
     metrics = client.get_run(champion.run_id).data.metrics
     assert metrics["roc_auc"] > metrics["baseline_recency_roc_auc"], (name, metrics)

@@ -9,7 +9,7 @@ import time
 
 import dagster as dg
 import duckdb
-import mlflow
+from ml.score import use_tracking_store
 import pytest
 
 from demo.generate import generate, write
@@ -87,7 +87,7 @@ def test_tables_have_their_grain(pipeline):
 
 
 def test_mlflow_holds_the_run_and_the_champion(pipeline):
-    client = mlflow.MlflowClient(tracking_uri=pipeline["settings"].mlflow_tracking_uri)
+    client = use_tracking_store(pipeline["settings"].mlflow_tracking_uri)
     champion = client.get_model_version_by_alias("churn_model", "champion")
     metrics = client.get_run(champion.run_id).data.metrics
     assert {"roc_auc", "pr_auc", "brier", "log_loss"} <= set(metrics)

@@ -45,7 +45,7 @@ def history(store, rows):
 
 @pytest.fixture(scope="module")
 def client(store):
-    return MlflowClient(tracking_uri=store["tracking_uri"])
+    return MlflowClient(tracking_uri=store["tracking_uri"], registry_uri=store["tracking_uri"])
 
 
 def test_candidates_and_baselines_are_child_runs_of_one_parent(client, history):

@@ -15,7 +15,9 @@ from pipeline.settings import DEFAULT_MAPPING_FILE, REPO_ROOT, Settings
 @pytest.fixture(scope="module")
 def defs(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
-    return build_definitions(Settings(data_dir=str(data), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01"))
+    # Resolving definitions reads state from the current Dagster instance: give it a live one.
+    with dg.instance_for_test():
+        yield build_definitions(Settings(data_dir=str(data), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01"))
 
 
 def test_assets_are_grouped_raw_features_model_segments_serving(defs):

@@ -1,9 +1,8 @@
 -- One row per user per day with activity: the only pass over raw events. Every window
 -- feature is computed from this table, never by rescanning events per observation date.
 --
--- Incremental by day: a run for landing days [start_date, end_date] recomputes every
--- activity_date those files touched (an event can land a day late), from all of that
--- date's events, and replaces those dates.
+-- Incremental by day: a run recomputes and replaces every activity_date its landing days
+-- touched (macro events_of_run_days).
 -- A changed column list fails loudly instead of being ignored: run `--full-refresh` (README).
 {{ config(
     materialized='incremental',
@@ -15,23 +14,9 @@
 
 with
 
-{% if is_incremental() and var('start_date') %}
-touched_dates as (
-    select distinct activity_date
-    from {{ ref('stg_events__events') }}
-    where landing_date between cast('{{ var("start_date") }}' as date)
-        and cast('{{ var("end_date", var("start_date")) }}' as date)
-),
-
 events as (
-    select * from {{ ref('stg_events__events') }}
-    where activity_date in (select activity_date from touched_dates)
+    {{ events_of_run_days() }}
 ),
-{% else %}
-events as (
-    select * from {{ ref('stg_events__events') }}
-),
-{% endif %}
 
 keywords as (
     select lower(keyword) as keyword from {{ ref('complaint_keywords') }}

@@ -12,15 +12,8 @@
 with
 
 events as (
-    select * from {{ ref('stg_events__events') }}
+    select * from ({{ events_of_run_days() }}) as run_events
     where item_id is not null
-    {% if is_incremental() and var('start_date') %}
-    and activity_date in (
-        select distinct activity_date from {{ ref('stg_events__events') }}
-        where landing_date between cast('{{ var("start_date") }}' as date)
-            and cast('{{ var("end_date", var("start_date")) }}' as date)
-    )
-    {% endif %}
 )
 
 select
