@@ -58,6 +58,9 @@ FEATURE_REASONS: dict[str, tuple[str, str]] = {
     "abandoned_carts_30d": ("abandoned carts", VALUE_OR_PRICE),
     "r_score": ("no recent purchase", FALLING_ENGAGEMENT),
     "recency_days": ("no recent purchase", FALLING_ENGAGEMENT),
+    "rfm_recency_days": ("no recent purchase", FALLING_ENGAGEMENT),  # churn_training_set's names
+    "rfm_frequency": ("buys rarely", FALLING_ENGAGEMENT),
+    "rfm_monetary": _LOWER_SPEND,
     "f_score": ("buys rarely", FALLING_ENGAGEMENT),
     "frequency": ("buys rarely", FALLING_ENGAGEMENT),
     "m_score": _LOWER_SPEND,
