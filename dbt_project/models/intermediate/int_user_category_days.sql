@@ -3,15 +3,6 @@
 -- without a category are left out, so a log without categories gives an empty table.
 --
 -- Incremental by day like int_user_days_aggregated (macro events_of_run_days).
--- A changed column list fails loudly instead of being ignored: run `--full-refresh` (README).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='activity_date',
-    on_schema_change='fail',
-    tags=['daily'],
-) }}
-
 with
 
 events as (

@@ -3,15 +3,6 @@
 --
 -- Incremental by day: a run recomputes and replaces every activity_date its landing days
 -- touched (macro events_of_run_days).
--- A changed column list fails loudly instead of being ignored: run `--full-refresh` (README).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='activity_date',
-    on_schema_change='fail',
-    tags=['daily'],
-) }}
-
 with
 
 events as (

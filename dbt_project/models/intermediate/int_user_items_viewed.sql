@@ -1,14 +1,5 @@
 -- One row per user, day and item the user looked at, carted or ordered: the input of
 -- "viewed again and again but not bought" intent signals. Incremental like the user-day table.
--- A changed column list fails loudly instead of being ignored: run `--full-refresh` (README).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='activity_date',
-    on_schema_change='fail',
-    tags=['daily'],
-) }}
-
 with
 
 events as (
