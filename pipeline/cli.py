@@ -11,24 +11,17 @@ import sys
 import dagster as dg
 
 from pipeline.definitions import defs
-from pipeline.jobs import RANGE_END, RANGE_START
+from pipeline.jobs import RANGE_END, RANGE_START, unloaded_landing_days
 from pipeline.raw.read import landing_days
 from pipeline.settings import load_settings
 from pipeline.summary import print_summary
 
 
-def pending_days(instance: dg.DagsterInstance) -> list[str]:
-    settings = load_settings()
-    job = defs.resolve_job_def("daily_pipeline")
-    known = set(job.partitions_def.get_partition_keys())
-    loaded = instance.get_materialized_partitions(dg.AssetKey("raw_events"))
-    return [d for d in landing_days(settings.landing_events) if d in known and d not in loaded]
-
-
 def run() -> int:
     settings = load_settings()
     instance = dg.DagsterInstance.get()
-    days = pending_days(instance)
+    partitions = defs.resolve_job_def("daily_pipeline").partitions_def
+    days = unloaded_landing_days(instance, partitions, settings)
     if not days and settings.serving_db.exists():
         print("Every landing day is loaded and the serving file is published: nothing to do.")
         return 0

@@ -23,13 +23,18 @@ def build_schedule(job) -> dg.ScheduleDefinition:
     return dg.build_schedule_from_partitioned_job(job, hour_of_day=2, name="daily_pipeline_schedule")
 
 
+def unloaded_landing_days(instance: dg.DagsterInstance, partitions: dg.PartitionsDefinition, settings: Settings) -> list[str]:
+    """Landing days that are partitions of the job but have no raw_events materialization yet."""
+    known = set(partitions.get_partition_keys(dynamic_partitions_store=instance))
+    loaded = instance.get_materialized_partitions(dg.AssetKey("raw_events"))
+    return [d for d in landing_days(settings.landing_events) if d in known and d not in loaded]
+
+
 def build_landing_sensor(job, partitions: dg.PartitionsDefinition) -> dg.SensorDefinition:
     @dg.sensor(job=job, minimum_interval_seconds=60, name="new_landing_day_sensor")
     def new_landing_day_sensor(context: dg.SensorEvaluationContext, settings: Settings):
         """One run over the landing days not loaded yet (a single run even for many days)."""
-        known = set(partitions.get_partition_keys(dynamic_partitions_store=context.instance))
-        loaded = context.instance.get_materialized_partitions(dg.AssetKey("raw_events"))
-        new_days = [d for d in landing_days(settings.landing_events) if d in known and d not in loaded]
+        new_days = unloaded_landing_days(context.instance, partitions, settings)
         if not new_days:
             return dg.SkipReason("no landing day that is not loaded yet")
         first, last = new_days[0], new_days[-1]

@@ -3,7 +3,6 @@
 -- churn_horizon_days after the date. Labels whose window extends past the last loaded day
 -- are immature: kept for scoring, never used for training or evaluation.
 {%- set horizon = var('churn_horizon_days') %}
-{%- set counts = 'orders > 0' if var('churn_definition') == 'no_order' else 'events > 0' %}
 
 with
 
@@ -26,7 +25,7 @@ future_activity as (
         on user_days.user_id = spine.user_id
         and user_days.activity_date > spine.as_of_date
         and user_days.activity_date <= {{ dbt.dateadd('day', horizon, 'spine.as_of_date') }}
-        and user_days.{{ counts }}
+        and user_days.{{ churn_activity_column() }} > 0
     group by spine.user_id, spine.as_of_date
 )
 

@@ -1,7 +1,6 @@
 -- The backtest ledger: every day's scores, once their horizon has closed, against what really
 -- happened. One row per scoring date and model version, so decay over time is visible.
 {%- set horizon = var('churn_horizon_days') %}
-{%- set counts = 'orders > 0' if var('churn_definition') == 'no_order' else 'events > 0' %}
 
 with
 
@@ -27,7 +26,7 @@ stayed as (
         on user_days.user_id = matured_scores.user_id
         and user_days.activity_date > matured_scores.as_of_date
         and user_days.activity_date <= {{ dbt.dateadd('day', horizon, 'matured_scores.as_of_date') }}
-        and user_days.{{ counts }}
+        and user_days.{{ churn_activity_column() }} > 0
 ),
 
 outcomes as (
