@@ -15,6 +15,7 @@ def print_summary(settings: Settings) -> None:
         vip_share = con.execute("select max(revenue_share) from segment_summary where segment_type = 'value_tier' "
                                 "and segment = 'vip' and as_of_date = (select max(as_of_date) from segment_summary)").fetchone()[0]
         tables = [r[0] for r in con.execute("show tables").fetchall()]
+        actions = _action_lines(con)
     client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
     metrics = client.get_run(champion.run_id).data.metrics
@@ -27,9 +28,28 @@ def print_summary(settings: Settings) -> None:
           f" (baselines: {baselines or 'none'})")
     if vip_share is not None:
         print(f"VIP users hold {vip_share:.0%} of the last 30 days' revenue")
+    for line in actions:
+        print(line)
     print(f"Outputs for BI:   {settings.serving_db}")
     print(f"                  tables: {', '.join(tables)}")
     print(f"                  {settings.serving_dir}/*.parquet")
     print(f"Working database: {settings.warehouse} (pipeline only; do not point BI here)")
     print("Dagster UI:       make dev     -> http://localhost:3000")
     print("MLflow UI:        make mlflow  -> http://localhost:5000")
+
+
+def _action_lines(con) -> list[str]:
+    """Today's queue and, once an outcome window has closed, what the actions achieved."""
+    queued = con.execute("select action, count(*) from action_queue group by 1 order by 1").fetchall()
+    held_out, decided = con.execute("select count(*) filter (where arm = 'control'), max(decision_date) "
+                                    "from action_assignments where decision_date = (select max(decision_date) from action_queue)").fetchone()
+    lines = [f"Action queue: {', '.join(f'{n} {action}' for action, n in queued) or 'nobody'} to contact "
+             f"({held_out} more held out as control)" + (f", decided {decided}" if decided else "")]
+    measured = con.execute("select action, treated_users, control_users, order_uplift, order_uplift_ci_low, order_uplift_ci_high "
+                           "from uplift_report where incentive_type = 'all' order by action").fetchall()
+    for action, treated, control, uplift, low, high in measured:
+        lines.append(f"  measured {action}: order uplift {uplift:+.1%} (CI {low:+.1%} to {high:+.1%}), "
+                     f"{treated} treated vs {control} control")
+    if not measured:
+        lines.append("  uplift_report: no outcome window has closed yet")
+    return lines

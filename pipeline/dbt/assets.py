@@ -2,7 +2,8 @@
 
 - daily: staging + the incremental user-day model, partitioned like raw_events;
 - features: observation spine, features and labels (read by the model assets);
-- segments: marts that read the model's scores.
+- segments and actions: marts that read the model's scores and customer values, with the
+  playbook seed.
 dbt tests become asset checks of the models they test.
 """
 
@@ -37,7 +38,7 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         yield from dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context).stream()
 
     @dbt_assets(
-        manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/segments",
+        manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/segments tag:actions",
         name="dbt_segment_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
     def dbt_segment_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):

@@ -12,8 +12,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # Rebuilds the manifest under `dagster dev` only; `make manifest` (dbt parse) does it otherwise.
 dbt_project.prepare_if_dev()
 
-# dbt folder -> Dagster group (the graph reads raw -> features -> model -> segments -> serving).
-FOLDER_GROUPS = {"staging": "features", "intermediate": "features", "features": "features", "segments": "segments"}
+# dbt folder -> Dagster group (the graph reads raw -> features -> model -> segments -> actions -> serving).
+FOLDER_GROUPS = {"staging": "features", "intermediate": "features", "features": "features", "segments": "segments",
+                 "actions": "actions"}
 
 
 class ChurnDbtTranslator(DagsterDbtTranslator):

@@ -1,6 +1,6 @@
 -- One row per user for the latest date: churn risk beside value tier, silent subtype,
--- lifecycle stage, RFM segment, early warnings and contact preferences, with a recommended
--- action. Read by BI through the serving file.
+-- lifecycle stage, RFM segment, early warnings and contact preferences. Read by BI through
+-- the serving file; the actions models decide what to do about each user (playbook seed).
 with
 
 latest as (
@@ -72,13 +72,5 @@ select
     order_overdue_ratio,
     preferred_channel,
     preferred_hour,
-    -- A first playbook: people for valuable users at high risk, money for the rest at high
-    -- risk, an automated nudge at medium risk.
-    case
-        when risk_tier = 'high' and (value_tier = 'vip' or silent_subtype = 'high_value_lapsed') then 'personal_outreach'
-        when risk_tier = 'high' then 'incentive'
-        when risk_tier = 'medium' then 'automated_guide'
-        else 'none'
-    end as recommended_action,
     model_version
 from joined
