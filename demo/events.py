@@ -49,6 +49,17 @@ TEXTS = np.array([
 TEXT_POOLS = {"delivery": (0, 6), "service": (6, 12), "page": (12, 17), "other": (17, 22),
               "bad_review": (22, 27), "good_review": (27, 33)}  # fmt: skip
 
+# Retention sends (demo/actions.py) name their action and incentive in the text column, so the
+# campaign's own messages and coupons can be told from the background marketing. Appended
+# after the free texts: the codes above keep their meaning.
+RETENTION_ACTIONS = ("automated_guide", "incentive", "personal_outreach")
+INCENTIVE_TYPES = ("first_order_coupon", "no_threshold_coupon", "spend_threshold_coupon",
+                   "category_coupon", "return_gift_pack", "priority_service", "exclusive_perks",
+                   "tips_message")  # fmt: skip
+RETENTION_TEXT0 = len(TEXTS)  # code of "retention:<action>" is RETENTION_TEXT0 + action * 9
+TEXTS = np.concatenate([TEXTS, [f"retention:{a}{i}" for a in RETENTION_ACTIONS
+                                for i in ["", *(f":{t}" for t in INCENTIVE_TYPES)]]])  # fmt: skip
+
 # Internal column -> (dtype, value meaning "absent").
 _FIELDS = {
     "user": (np.int32, -1), "t": (np.int64, 0), "type": (np.int8, -1), "channel": (np.int8, -1),
@@ -60,16 +71,34 @@ _FIELDS = {
 
 
 class EventLog:
-    """Append-only batches of events; one `add` per event type per day, never per event."""
+    """Append-only batches of events; one `add` per event type per day, never per event.
 
-    def __init__(self) -> None:
+    keep: type codes to record, None for all. The Monte-Carlo runs of demo/campaign.py only
+    need orders and session starts, and skipping the rest keeps their memory small.
+    """
+
+    def __init__(self, keep=None) -> None:
         self._batches: list[dict[str, np.ndarray]] = []
+        self._keep = None if keep is None else np.asarray(keep, np.int8)
 
     def add(self, etype, user, t, channel, **cols) -> None:
         """etype: a type name, or an array of type codes for mixed batches."""
-        if len(user):
-            code = T[etype] if isinstance(etype, str) else etype
-            self._batches.append({"type": code, "user": user, "t": t, "channel": channel, **cols})
+        if not len(user):
+            return
+        code = T[etype] if isinstance(etype, str) else etype
+        batch = {"type": code, "user": user, "t": t, "channel": channel, **cols}
+        if self._keep is not None:
+            rows = np.isin(code, self._keep)
+            if not rows.any():
+                return
+            if not rows.all():  # only mixed batches get here
+                batch = {k: v[rows] if np.ndim(v) else v for k, v in batch.items()}
+        self._batches.append(batch)
+
+    def extend(self, arrays: dict[str, np.ndarray]) -> None:
+        """Add events in the form `arrays` returns (e.g. follow-ups carried over from a run)."""
+        if len(arrays["user"]):
+            self._batches.append(dict(arrays))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """One array per internal column, absent values filled in."""
@@ -85,8 +114,11 @@ class EventLog:
 
 
 def to_frame(ev: dict[str, np.ndarray], keep: np.ndarray, user_ids: np.ndarray,
-             start: pd.Timestamp, item_category: np.ndarray) -> pd.DataFrame:  # fmt: skip
-    """Keep `keep` rows in time order, number them and render the contract's columns.
+             start: pd.Timestamp, item_category: np.ndarray, first_id: int = 1,
+             channels: np.ndarray = CHANNELS) -> pd.DataFrame:  # fmt: skip
+    """Keep `keep` rows in time order, number them from first_id and render the contract's
+    columns. A continued world passes its next event number, so ids never repeat across runs,
+    and its channel labels, which retention sends may have extended (sms, phone, ...).
 
     Strings become Arrow-backed pandas columns and nullable ints pandas Int64, both built
     without a per-row Python step.
@@ -96,10 +128,10 @@ def to_frame(ev: dict[str, np.ndarray], keep: np.ndarray, user_ids: np.ndarray,
     ev = {k: v[rows] for k, v in ev.items()}
     no_item = ev["item"] < 0
     strings = {
-        "event_id": _ids("e", np.arange(1, len(rows) + 1), 8),
+        "event_id": _ids("e", np.arange(first_id, first_id + len(rows)), 8),
         "user_id": _lookup(user_ids, ev["user"]),
         "event_type": _lookup(EVENT_TYPES, ev["type"]),
-        "channel": _lookup(CHANNELS, ev["channel"]),
+        "channel": _lookup(np.asarray(channels), ev["channel"]),
         "session_id": _ids("s", ev["session"], 9),
         "order_id": _ids("o", ev["order"], 8),
         "item_id": _ids("i", ev["item"] + 1, 5, absent=no_item),

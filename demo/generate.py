@@ -2,6 +2,9 @@
 
 python -m demo.generate [--users 5000] [--days 180] [--end-date YYYY-MM-DD] [--seed 42]
                         [--bad-row-rate 0.001] [--out data]
+
+Besides the landing files and the ground truth it saves the world as it is at the end of the
+history (demo_truth/world.pkl), so demo/campaign.py can continue it with retention actions.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from demo import landing
-from demo.events import to_frame
-from demo.population import DAY, Population, draw_population, users_frame
-from demo.simulate import DRIVERS, Simulation, simulate
+from demo.population import draw_population, users_frame
+from demo.simulate import DRIVERS, World
+
+WORLD_FILE = "demo_truth/world.pkl"
 
 
 @dataclass
@@ -26,6 +30,7 @@ class DemoData:
     events: pd.DataFrame  # the raw-event contract, clean (no bad rows, no duplicates)
     users: pd.DataFrame  # user_id, signup_time, channel, city_tier
     truth: pd.DataFrame  # one row per user: churn/return dates, driver, hidden traits
+    world: World | None = None  # the world at the end of the history, to continue from
 
 
 def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoData:
@@ -33,45 +38,47 @@ def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoDat
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(end_date) - pd.Timedelta(days=n_days - 1)
     pop = draw_population(n_users, n_days, rng)
-    sim = simulate(pop, n_days, start.day_of_week, rng)
-    keep = _observable(sim, n_days)
-    events = to_frame(sim.events, keep, pop.user_ids, start, sim.item_category)
-    return DemoData(events, users_frame(pop, start), truth_frame(pop, sim, start))
+    world = World(pop, start, rng)
+    events = world.frame(world.run(n_days))
+    return DemoData(events, users_frame(pop, start), truth_frame(world), world)
 
 
-def _observable(sim: Simulation, n_days: int) -> np.ndarray:
-    """Drop follow-ups (parcels, refunds, reviews) that land after the window or while the
-    user is gone: a churned user leaves no trace until they return."""
-    user, t = sim.events["user"], sim.events["t"]
-    gone_from = np.where(sim.churn_day >= 0, sim.churn_day * DAY, np.iinfo(np.int64).max)[user]
-    back_at = np.where(sim.return_day >= 0, sim.return_day * DAY, np.iinfo(np.int64).max)[user]
-    return (t < n_days * DAY) & ((t < gone_from) | (t >= back_at))
+def truth_frame(world: World) -> pd.DataFrame:
+    """churn_date is the first day without the user; returners keep it and get returned_date.
 
-
-def truth_frame(pop: Population, sim: Simulation, start: pd.Timestamp) -> pd.DataFrame:
-    """churn_date is the first day without the user; returners keep it and get returned_date."""
+    The *_response columns say how strongly the user answers retention actions
+    (demo/actions.py): coupon_response is the relative rise of their order chance while they
+    hold a full coupon, perk_response the same for priority service / exclusive perks, and
+    message_open_p their chance to open a message when not on a break.
+    """
+    pop = world.pop
+    churn_day, driver, return_day = world.churned()
 
     def day(d: np.ndarray) -> pd.Series:
         days = pd.Series(np.where(d == -1, np.nan, d))  # -1 means "never"
-        return start.normalize() + pd.to_timedelta(days, unit="D")
+        return world.start + pd.to_timedelta(days, unit="D")
 
-    churned = sim.driver >= 0
+    churned = driver >= 0
     return pd.DataFrame(
         {
             "user_id": pop.user_ids,
             "signup_date": day(pop.signup_day),
-            "churn_date": day(np.where(churned, sim.churn_day, -1)),
-            "churn_driver": pd.Series(np.where(churned, DRIVERS[sim.driver], None), dtype="str"),
-            "returned_date": day(sim.return_day),
+            "churn_date": day(churn_day),
+            "churn_driver": pd.Series(np.where(churned, DRIVERS[driver], None), dtype="str"),
+            "returned_date": day(return_day),
             "engagement": pop.engagement.round(4),
             "price_sensitivity": pop.price_sensitivity.round(4),
             "value": pop.value.round(4),
+            "coupon_response": (1.2 * pop.price_sensitivity).round(4),
+            "perk_response": (0.6 * (1 - pop.price_sensitivity)).round(4),
+            "message_open_p": (0.15 + 0.3 * np.minimum(pop.engagement, 1.0)).round(4),
         }
     )
 
 
 def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
-    """Replace the demo folders under out_dir; returns the number of event rows written."""
+    """Replace the demo folders under out_dir (and save the world to continue from);
+    returns the number of event rows written."""
     out_dir = Path(out_dir)
     landing.clear(out_dir)
     # A separate stream from the simulation's, so the same demo gets the same dirt.
@@ -79,6 +86,8 @@ def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
     rows = landing.write_events(demo.events, out_dir, bad_row_rate, rng)
     landing.write_table(demo.users, out_dir / "landing/users/users.csv", "%Y-%m-%d %H:%M:%S")
     landing.write_table(demo.truth, out_dir / "demo_truth/ground_truth.csv", "%Y-%m-%d")
+    if demo.world is not None:
+        demo.world.save(out_dir / WORLD_FILE)
     return rows
 
 

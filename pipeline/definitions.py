@@ -11,6 +11,7 @@ from pipeline.dbt.assets import build_dbt_assets
 from pipeline.dbt.project import dbt_project
 from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule
 from pipeline.model.assets import churn_model, churn_scores
+from pipeline.model.customer_value import customer_value
 from pipeline.model.drift_check import score_and_feature_drift_check
 from pipeline.model.leakage import features_use_no_future_events
 from pipeline.model.tracking import MlflowTracking
@@ -23,7 +24,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     daily = dg.DailyPartitionsDefinition(start_date=settings.first_day)
     job = build_daily_job()
     return dg.Definitions(
-        assets=[build_raw_events(daily), *build_dbt_assets(daily), churn_model, churn_scores, serving],
+        assets=[build_raw_events(daily), *build_dbt_assets(daily), churn_model, churn_scores, customer_value, serving],
         asset_checks=[features_use_no_future_events, score_and_feature_drift_check],
         jobs=[job],
         schedules=[build_schedule(job)],
