@@ -21,7 +21,7 @@ export PATH               := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 DBT_FILES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -not -path '*/target/*' 2>/dev/null)
 
-.PHONY: run test setup demo-data manifest dev mlflow docs clean
+.PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean
 
 run: setup manifest demo-data
 	$(PY) -m pipeline.cli run
@@ -53,6 +53,14 @@ demo-data: | $(VENV)/.synced
 	@if [ -d "$(CHURN_DATA_DIR)/landing/events" ]; then \
 		echo "Demo data present in $(CHURN_DATA_DIR)/landing (delete it to regenerate)"; \
 	else $(PY) -m demo.generate --out "$(CHURN_DATA_DIR)"; fi
+
+# Close the loop on the demo: the simulated senders send today's action_queue, users respond
+# over 14 more days, the pipeline loads those days, and the measured uplift is set beside the
+# true effect. Run after `make run`; repeat for another round.
+demo-loop: setup manifest
+	$(PY) -m demo.campaign --out "$(CHURN_DATA_DIR)" --days 14
+	$(PY) -m pipeline.cli run
+	$(PY) -m demo.uplift_check --out "$(CHURN_DATA_DIR)"
 
 dev: setup manifest
 	$(VENV)/bin/dagster dev -w workspace.yaml

@@ -16,6 +16,7 @@ the rows of other decision dates, so daily one-day continuations build up a hist
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,11 @@ def main(argv: list[str] | None = None) -> None:
     began = time.perf_counter()
     world = World.load(a.out / WORLD_FILE)
     decided = decision_date(world).date()
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    if decided + dt.timedelta(days=a.days) > yesterday:
+        p.error(f"the demo world ends on {decided}; {a.days} more days would pass yesterday ({yesterday}), "
+                f"and the pipeline's daily partitions stop at yesterday. Use fewer --days, or regenerate "
+                f"an earlier history: python -m demo.generate --end-date YYYY-MM-DD")
     plan = load_plan(a.out, world, a.plan)
     result = continue_world(world, a.days, plan, a.reps, a.seed, a.horizon)
     rows = write(result, world, a.out, a.bad_row_rate, a.seed)

@@ -25,6 +25,9 @@ from demo.simulate import DRIVERS, World
 WORLD_FILE = "demo_truth/world.pkl"
 
 
+ROOM_FOR_CAMPAIGN_DAYS = 14
+
+
 @dataclass
 class DemoData:
     events: pd.DataFrame  # the raw-event contract, clean (no bad rows, no duplicates)
@@ -92,11 +95,14 @@ def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    # The history stops two weeks before yesterday: `make demo-loop` continues the world by 14
+    # days, and the daily partitions only go up to yesterday (there is no data from the future).
+    default_end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1 + ROOM_FOR_CAMPAIGN_DAYS)
     p = argparse.ArgumentParser(prog="python -m demo.generate", description=__doc__.split("\n")[0])
     p.add_argument("--users", type=int, default=5000)
     p.add_argument("--days", type=int, default=180)
-    p.add_argument("--end-date", type=dt.date.fromisoformat, default=yesterday, help="UTC")
+    p.add_argument("--end-date", type=dt.date.fromisoformat, default=default_end,
+                   help=f"last day, UTC (default: {ROOM_FOR_CAMPAIGN_DAYS} days before yesterday)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-row-rate", type=float, default=0.001)
     p.add_argument("--out", type=Path, default=Path("data"))

@@ -24,7 +24,7 @@ STABLE_TABLES = {
     "raw.events": "*", "raw.events_rejected": "*",
     "raw.event_loads": "* exclude (loaded_at)", "main.int_user_days_aggregated": "*",
     "main.user_features": "*", "main.churn_labels": "*", "main.user_segments": "*",
-    "ml.churn_scores": "* exclude (scored_at)",
+    "ml.churn_scores": "* exclude (scored_at)", "main.action_assignments": "*",
 }
 
 

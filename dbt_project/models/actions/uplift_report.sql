@@ -1,6 +1,6 @@
--- Did the actions work? Treated against control users per action x segment x campaign week,
--- plus roll-ups (segment 'all' and/or campaign_week null = all weeks; incentive_type 'all' =
--- every incentive of the action). Uplifts are absolute differences in rates (0.05 = five
+-- Did the actions work? Treated against control users per action x incentive x segment x
+-- campaign week, plus roll-ups: segment 'all' = every segment, incentive_type 'all' = every
+-- incentive of the action, campaign_week null = all weeks. Uplifts are absolute differences in rates (0.05 = five
 -- percentage points) with a confidence interval and a two-proportion z-test.
 with
 
@@ -34,6 +34,8 @@ grouped as (
     from outcomes
     group by grouping sets (
         (action, incentive_type, segment, campaign_week),
+        (action, incentive_type, campaign_week),
+        (action, campaign_week),
         (action, incentive_type, segment),
         (action, incentive_type),
         (action)
@@ -55,6 +57,8 @@ select
     cast(campaign_week as date) as campaign_week,
     treated_users,
     control_users,
+    -- Wald intervals are unreliable for small arms: read these rows as anecdotes.
+    least(treated_users, control_users) < {{ var('uplift_min_users_per_arm') }} as small_sample,
     round(treated_order_rate, 4) as treated_order_rate,
     round(control_order_rate, 4) as control_order_rate,
     {{ proportion_uplift_columns('order', 'treated_order_rate', 'control_order_rate', 'treated_users', 'control_users') }},
