@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
         print(table[table["segment"] == "all"].round(4).to_string(index=False))
     sized = table[~table["small_sample"]]
     print(f"\nThe true effect is inside the measured interval on {sized['covered'].mean():.0%} of the "
-          f"{len(sized)} rows with {30}+ users per arm (segments included; {len(table) - len(sized)} smaller rows left out).")
+          f"{len(sized)} rows not flagged small_sample (segments included; {len(table) - len(sized)} "
+          f"small-sample rows left out).")
 
 
 if __name__ == "__main__":

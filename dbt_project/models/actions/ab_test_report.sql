@@ -1,7 +1,9 @@
--- Which playbook variant wins? One row per experiment (var ab_test_name): each arm's order
--- uplift against its own holdout, and the difference B - A with its confidence interval,
--- p-value and the probability that B is better. Comparing uplifts, not raw rates, keeps the
--- verdict fair even when capacity or cost let different users into the two arms.
+-- Which playbook variant wins? One row per experiment (var ab_test_name). Users are split
+-- between the arms by a stable hash and get in on the same terms whatever their arm (see
+-- action_candidates), so the arms' treated users are compared directly: order rate B - A with
+-- its confidence interval, the p-value of a two-proportion z-test and the probability that B
+-- is better (normal approximation). Each arm's uplift against its own holdout and its net
+-- value per treated user are shown beside.
 with
 
 arms as (
@@ -20,14 +22,6 @@ arms as (
     group by experiment, variant
 ),
 
-uplifts as (
-    select
-        *,
-        treated_rate - control_rate as uplift,
-        treated_rate * (1 - treated_rate) / treated_users + control_rate * (1 - control_rate) / control_users as uplift_variance
-    from arms
-),
-
 compared as (
     select
         a.experiment,
@@ -37,20 +31,24 @@ compared as (
         a.control_users as arm_a_control_users,
         b.treated_users as arm_b_treated_users,
         b.control_users as arm_b_control_users,
-        a.uplift as arm_a_order_uplift,
-        b.uplift as arm_b_order_uplift,
-        b.uplift - a.uplift as difference,
-        sqrt(a.uplift_variance + b.uplift_variance) as difference_se,
+        a.treated_rate as arm_a_order_rate,
+        b.treated_rate as arm_b_order_rate,
+        a.treated_rate - a.control_rate as arm_a_order_uplift,
+        b.treated_rate - b.control_rate as arm_b_order_uplift,
         a.revenue_uplift_per_user * {{ var('gross_margin') }} - a.cost_per_treated_user as arm_a_net_value_per_user,
-        b.revenue_uplift_per_user * {{ var('gross_margin') }} - b.cost_per_treated_user as arm_b_net_value_per_user
-    from uplifts as a
-    inner join uplifts as b on b.experiment = a.experiment and a.variant = 'A' and b.variant = 'B'
+        b.revenue_uplift_per_user * {{ var('gross_margin') }} - b.cost_per_treated_user as arm_b_net_value_per_user,
+        b.treated_rate - a.treated_rate as difference,
+        sqrt(a.treated_rate * (1 - a.treated_rate) / a.treated_users
+             + b.treated_rate * (1 - b.treated_rate) / b.treated_users) as difference_se,
+        least(a.treated_users, b.treated_users) >= {{ var('uplift_min_users_per_arm') }} as enough_users
+    from arms as a
+    inner join arms as b on b.experiment = a.experiment and a.variant = 'A' and b.variant = 'B'
 ),
 
 tested as (
     select
         *,
-        {{ two_sided_p_value('difference / nullif(difference_se, 0)') }} as p_value,
+        {{ proportion_uplift_columns('b_vs_a', 'arm_b_order_rate', 'arm_a_order_rate', 'arm_b_treated_users', 'arm_a_treated_users') }},
         {{ normal_cdf('difference / nullif(difference_se, 0)') }} as probability_b_better
     from compared
 )
@@ -63,32 +61,33 @@ select
     arm_a_control_users,
     arm_b_treated_users,
     arm_b_control_users,
+    round(arm_a_order_rate, 4) as arm_a_order_rate,
+    round(arm_b_order_rate, 4) as arm_b_order_rate,
+    b_vs_a_uplift as order_rate_difference_b_minus_a,
+    b_vs_a_uplift_ci_low as order_rate_difference_ci_low,
+    b_vs_a_uplift_ci_high as order_rate_difference_ci_high,
+    b_vs_a_uplift_p_value as p_value,
+    round(probability_b_better, 4) as probability_b_better,
     round(arm_a_order_uplift, 4) as arm_a_order_uplift,
     round(arm_b_order_uplift, 4) as arm_b_order_uplift,
-    round(difference, 4) as uplift_difference_b_minus_a,
-    round(difference - {{ var('uplift_confidence_z') }} * difference_se, 4) as uplift_difference_ci_low,
-    round(difference + {{ var('uplift_confidence_z') }} * difference_se, 4) as uplift_difference_ci_high,
-    round(p_value, 4) as p_value,
-    round(probability_b_better, 4) as probability_b_better,
     round(arm_a_net_value_per_user, 2) as arm_a_net_value_per_user,
     round(arm_b_net_value_per_user, 2) as arm_b_net_value_per_user,
     case
-        when p_value < 0.05 and difference > 0 then 'B'
-        when p_value < 0.05 and difference < 0 then 'A'
+        when not enough_users or b_vs_a_uplift_p_value is null then 'not enough users yet'
+        when b_vs_a_uplift_p_value < 0.05 and difference > 0 then 'B'
+        when b_vs_a_uplift_p_value < 0.05 and difference < 0 then 'A'
         else 'no clear winner yet'
     end as winner,
     case
-        when p_value is null then 'Not enough outcomes yet to compare the arms.'
-        when p_value < 0.05 then
-            (case when difference > 0 then 'B' else 'A' end) || ' wins: its order uplift is '
-            || cast(round(100 * abs(difference), 1) as varchar) || ' points higher (CI '
-            || cast(round(100 * (difference - {{ var('uplift_confidence_z') }} * difference_se), 1) as varchar) || ' to '
-            || cast(round(100 * (difference + {{ var('uplift_confidence_z') }} * difference_se), 1) as varchar)
-            || ' for B - A), p = ' || cast(round(p_value, 3) as varchar) || '.'
-        else 'No clear winner yet: B - A = ' || cast(round(100 * difference, 1) as varchar)
-            || ' points (CI ' || cast(round(100 * (difference - {{ var('uplift_confidence_z') }} * difference_se), 1) as varchar)
-            || ' to ' || cast(round(100 * (difference + {{ var('uplift_confidence_z') }} * difference_se), 1) as varchar)
-            || '), p = ' || cast(round(p_value, 3) as varchar) || '; P(B better) = '
-            || cast(round(100 * probability_b_better) as integer) || '%.'
+        when not enough_users or b_vs_a_uplift_p_value is null then
+            'Not enough users yet: each arm needs ' || {{ var('uplift_min_users_per_arm') }} || ' treated users with a closed outcome window.'
+        else
+            (case when b_vs_a_uplift_p_value >= 0.05 then 'No clear winner yet'
+                  when difference > 0 then 'B wins' else 'A wins' end)
+            || ': order rate B - A = ' || cast(round(100 * difference, 1) as varchar) || ' points (CI '
+            || cast(round(100 * b_vs_a_uplift_ci_low, 1) as varchar) || ' to '
+            || cast(round(100 * b_vs_a_uplift_ci_high, 1) as varchar) || '), p = '
+            || cast(round(b_vs_a_uplift_p_value, 3) as varchar) || ', P(B better) = '
+            || cast(cast(round(100 * probability_b_better) as integer) as varchar) || '%.'
     end as verdict
 from tested

@@ -4,8 +4,9 @@
 -- may have acted on it), and full_refresh is disabled for this model so the history of
 -- experiments survives `dbt build --full-refresh`.
 --
--- Selection: the eligible users of the day, best expected value first, up to each action
--- level's daily capacity and the daily budget, counted on treated users only. The arm comes
+-- Selection: the eligible users of the day, best selection_value first (the expected value,
+-- or the worse arm's for users in the playbook experiment), up to each action level's daily
+-- capacity and the daily budget, counted on treated users only. The arm comes
 -- from a stable hash of user, action and campaign week, before selection, so control users
 -- come from the same part of the ranked list as treated ones.
 with
@@ -57,7 +58,7 @@ ranked_by_level as (
         *,
         case when arm = 'treatment' then 1 else 0 end as is_treated,
         sum(case when arm = 'treatment' then 1 else 0 end) over (
-            partition by action_level order by expected_value desc, user_id
+            partition by action_level order by selection_value desc, user_id
             rows between unbounded preceding and current row
         ) as treated_up_to_here
     from pool
@@ -78,17 +79,17 @@ ranked_by_value as (
     select
         *,
         sum(cost * is_treated) over (
-            order by expected_value desc, user_id
+            order by selection_value desc, user_id
             rows between unbounded preceding and current row
-        ) as treated_cost_up_to_here
+        ) - cost * is_treated as treated_cost_before
     from within_capacity
 ),
 
+-- Kept when the budget could pay for the user were they treated, whatever their arm.
 within_budget as (
     select *
     from ranked_by_value
-    where (is_treated = 1 and treated_cost_up_to_here <= {{ var('daily_budget') }})
-        or (is_treated = 0 and treated_cost_up_to_here < {{ var('daily_budget') }})
+    where treated_cost_before + cost <= {{ var('daily_budget') }}
 )
 
 select

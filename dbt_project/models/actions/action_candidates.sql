@@ -1,6 +1,10 @@
 -- One row per scored user for today: the playbook rule that fits them, what acting is worth
 -- (churn probability x expected future value x assumed save rate - cost), and whether they
 -- can be contacted today; skip_reason says why not.
+--
+-- The rule is looked up for both arms of the playbook experiment. Users whose rule differs by
+-- arm are gated and ranked on the worse arm's expected value (selection_value), so which
+-- users get in never depends on the arm: the two arms stay comparable, user for user.
 with
 
 users as (
@@ -11,8 +15,11 @@ today as (
     select max(as_of_date) as as_of_date from users
 ),
 
+-- Expected future revenue x gross margin: the margin is the dbt var, as in the uplift ROI.
 future_values as (
-    select customer_value.user_id, customer_value.expected_future_value
+    select
+        customer_value.user_id,
+        customer_value.expected_future_revenue * {{ var('gross_margin') }} as expected_future_value
     from {{ source('ml', 'customer_value') }} as customer_value
     inner join today on customer_value.as_of_date = today.as_of_date
 ),
@@ -26,7 +33,7 @@ last_contacts as (
     group by user_days.user_id
 ),
 
--- The arm of the playbook experiment, stable per user for the whole experiment.
+-- The user's arm of the experiment: stable per user for the whole experiment.
 arms as (
     select
         user_id,
@@ -35,13 +42,14 @@ arms as (
     from users
 ),
 
--- Every rule that fits, most specific first.
+-- For each user and each arm, every rule that fits, most specific first.
 matches as (
     select
         users.user_id,
+        arm_names.arm as for_arm,
         playbook.*,
         row_number() over (
-            partition by users.user_id
+            partition by users.user_id, arm_names.arm
             order by
                 (case when playbook.risk_tier <> '*' then 1 else 0 end
                  + case when playbook.value_tier <> '*' then 1 else 0 end
@@ -51,13 +59,24 @@ matches as (
                 playbook.rule_id
         ) as match_rank
     from users
-    inner join arms on arms.user_id = users.user_id
+    cross join (select 'A' as arm union all select 'B') as arm_names
     inner join {{ ref('playbook') }} as playbook
-        on playbook.variant in ('all', arms.arm)
+        on playbook.variant in ('all', arm_names.arm)
         and playbook.risk_tier in ('*', users.risk_tier)
         and playbook.value_tier in ('*', users.value_tier)
         and playbook.silent_subtype in ('*', coalesce(users.silent_subtype, ''))
         and playbook.lifecycle_stage in ('*', users.lifecycle_stage)
+),
+
+rules_by_arm as (
+    select
+        matches.*,
+        users.churn_probability * coalesce(future_values.expected_future_value, 0) * matches.save_rate
+            - matches.cost as arm_expected_value
+    from matches
+    inner join users on users.user_id = matches.user_id
+    left join future_values on future_values.user_id = matches.user_id
+    where matches.match_rank = 1
 ),
 
 candidates as (
@@ -73,8 +92,8 @@ candidates as (
         users.reason_1,
         users.model_version,
         rules.rule_id,
-        case when rules.variant <> 'all' then '{{ var("ab_test_name") }}' end as experiment,
-        case when rules.variant <> 'all' then rules.variant end as variant,
+        case when rule_a.rule_id <> rule_b.rule_id then '{{ var("ab_test_name") }}' end as experiment,
+        case when rule_a.rule_id <> rule_b.rule_id then arms.arm end as variant,
         rules.action_level,
         rules.action,
         rules.incentive_type,
@@ -84,38 +103,43 @@ candidates as (
         rules.label_zh,
         rules.save_rate,
         rules.cost,
-        -- Offline-only shoppers cannot be messaged in the store: text them.
         case
             when rules.action_level = 0 then null
             when rules.channel <> 'preferred' then rules.channel
+            -- Offline-only shoppers cannot be messaged in the store: text them.
             when users.preferred_channel is null or users.preferred_channel = 'offline' then 'sms'
             else users.preferred_channel
         end as channel,
-        -- The user's habitual active hour; a person calls only in working hours.
-        case when rules.channel = 'phone'
-            then greatest(9, least(20, coalesce(users.preferred_hour, {{ var('default_send_hour') }})))
-            else coalesce(users.preferred_hour, {{ var('default_send_hour') }})
-        end as send_hour,
+        -- The user's habitual active hour in local time; a person calls only in working hours.
+        coalesce(
+            (users.preferred_hour + {{ var('local_utc_offset_hours') }} + 24) % 24,
+            {{ var('default_send_hour') }}
+        ) as local_hour,
+        rules.channel = 'phone' as is_call,
         cast(coalesce(future_values.expected_future_value, 0) as double) as expected_future_value,
-        users.churn_probability * coalesce(future_values.expected_future_value, 0) * rules.save_rate
-            - rules.cost as expected_value,
+        rules.arm_expected_value as expected_value,
+        least(rule_a.arm_expected_value, rule_b.arm_expected_value) as selection_value,
         last_contacts.last_contact_date
     from users
-    left join matches as rules on rules.user_id = users.user_id and rules.match_rank = 1
+    inner join arms on arms.user_id = users.user_id
+    left join rules_by_arm as rules on rules.user_id = users.user_id and rules.for_arm = arms.arm
+    left join rules_by_arm as rule_a on rule_a.user_id = users.user_id and rule_a.for_arm = 'A'
+    left join rules_by_arm as rule_b on rule_b.user_id = users.user_id and rule_b.for_arm = 'B'
     left join future_values on future_values.user_id = users.user_id
     left join last_contacts on last_contacts.user_id = users.user_id
 )
 
 select
-    *,
+    * exclude (local_hour, is_call),
+    cast(case when is_call then greatest(9, least(20, local_hour)) else local_hour end as integer) as send_hour,
     {{ dbt.dateadd('day', 1, 'decision_date') }} as send_date,
     case
         when rule_id is null then 'no_playbook_rule'
         when action_level = 0 then 'no_action_for_segment'
-        -- Sending tomorrow must be at least contact_cooldown_days after the last contact.
+        -- The send (tomorrow) must come at least contact_cooldown_days after the last contact.
         when last_contact_date is not null
             and {{ dbt.datediff('last_contact_date', 'decision_date', 'day') }} + 1 < {{ var('contact_cooldown_days') }}
             then 'contacted_recently'
-        when expected_value <= 0 then 'not_worth_the_cost'
+        when selection_value <= 0 then 'not_worth_the_cost'
     end as skip_reason
 from candidates

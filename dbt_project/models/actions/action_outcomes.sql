@@ -49,7 +49,8 @@ select
     coalesce(window_activity.active, 0) = 1 as active_again,
     coalesce(window_activity.ordered, 0) = 1 as ordered,
     cast(coalesce(window_activity.revenue, 0) as double) as revenue,
-    -- Churned in the window by the same rule as the churn label.
+    -- Churned: by the churn label's rule (no order, or no activity) but within the outcome window,
+    -- not the label's horizon; under no_order it is simply "did not order".
     {%- if var('churn_definition') == 'no_order' %}
     coalesce(window_activity.ordered, 0) = 0 as churned,
     {%- else %}

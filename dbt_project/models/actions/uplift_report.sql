@@ -62,7 +62,8 @@ select
     round(treated_order_rate, 4) as treated_order_rate,
     round(control_order_rate, 4) as control_order_rate,
     {{ proportion_uplift_columns('order', 'treated_order_rate', 'control_order_rate', 'treated_users', 'control_users') }},
-    coalesce(order_uplift_p_value < 0.05, false) as order_uplift_significant,
+    coalesce(order_uplift_p_value < 0.05, false)
+        and least(treated_users, control_users) >= {{ var('uplift_min_users_per_arm') }} as order_uplift_significant,
     round(treated_active_rate, 4) as treated_active_rate,
     round(control_active_rate, 4) as control_active_rate,
     {{ proportion_uplift_columns('active', 'treated_active_rate', 'control_active_rate', 'treated_users', 'control_users') }},
