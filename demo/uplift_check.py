@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         print("No measured uplift yet: run demo.campaign and then the pipeline (make demo-loop).")
         return
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
-        print(table[table["segment"] == "all"].round(4).to_string(index=False))
+        print(table[table["segment"] == "all"].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     sized = table[~table["small_sample"]]
     print(f"\nThe true effect is inside the measured interval on {sized['covered'].mean():.0%} of the "
           f"{len(sized)} rows not flagged small_sample (segments included; {len(table) - len(sized)} "

@@ -46,10 +46,10 @@ def _action_lines(con) -> list[str]:
     lines = [f"Action queue: {', '.join(f'{n} {action}' for action, n in queued) or 'nobody'} to contact "
              f"({held_out} more held out as control)" + (f", decided {decided}" if decided else "")]
     measured = con.execute("select action, treated_users, control_users, order_uplift, order_uplift_ci_low, order_uplift_ci_high "
-                           "from uplift_report where incentive_type = 'all' order by action").fetchall()
+                           "from uplift_report where incentive_type = 'all' and campaign_week is null order by action").fetchall()
     for action, treated, control, uplift, low, high in measured:
-        lines.append(f"  measured {action}: order uplift {uplift:+.1%} (CI {low:+.1%} to {high:+.1%}), "
-                     f"{treated} treated vs {control} control")
+        figures = "no control users" if uplift is None else f"{uplift:+.1%} (CI {low:+.1%} to {high:+.1%})"
+        lines.append(f"  measured {action}: order uplift {figures}, {treated} treated vs {control} control")
     if not measured:
         lines.append("  uplift_report: no outcome window has closed yet")
     return lines

@@ -27,6 +27,8 @@ def test_assets_are_grouped_raw_features_model_segments_serving(defs):
     assert group["int_user_days_aggregated"] == group["user_features"] == group["churn_labels"] == "features"
     assert group["churn_model"] == group["churn_scores"] == "model"
     assert group["user_segments"] == "segments"
+    assert group["customer_value"] == "model"
+    assert group["playbook"] == group["action_assignments"] == group["uplift_report"] == "actions"
     assert group["serving"] == "serving"
 
 
@@ -37,6 +39,10 @@ def test_lineage_runs_from_raw_events_to_serving(defs):
             "user_segments"} <= upstream
     model_inputs = {k.to_user_string() for k in graph.get(dg.AssetKey("churn_model")).parent_keys}
     assert model_inputs == {"churn_training_set"}
+    # Actions need today's scores, customer values and segments, and are published.
+    decided_from = {k.to_user_string() for k in graph.get_ancestor_asset_keys(dg.AssetKey("action_queue"))}
+    assert {"churn_scores", "customer_value", "user_segments", "playbook"} <= decided_from
+    assert {"action_queue", "uplift_report", "ab_test_report"} <= upstream
 
 
 def test_dbt_tests_are_asset_checks(defs):
