@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from ml.config import TrainingConfig
 from ml.registry import TrainingOutcome, train_and_register
+from pipeline.model.ledger import replace_dates
 from pipeline.model.scoring import score_with_reasons
 from pipeline.model.risk_tiers import RiskTierConfig
 from pipeline.model.tracking import MlflowTracking
@@ -120,17 +121,9 @@ create table if not exists ml.churn_scores (
 
 def write_scores(con, scores: pd.DataFrame) -> None:
     """Re-scoring a date replaces it, so a re-run never doubles the ledger."""
-    con.execute(SCORES_DDL)
-    con.register("scores", scores)
-    con.execute("begin transaction")
-    con.execute("delete from ml.churn_scores where as_of_date in (select distinct as_of_date from scores)")
-    con.execute("""
-        insert into ml.churn_scores
-        select user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1, reason_family_1,
-               reason_2, reason_family_2, reason_3, reason_family_3, now()
-        from scores""")
-    con.execute("commit")
-    con.unregister("scores")
+    replace_dates(con, SCORES_DDL, "ml.churn_scores", scores,
+                  "user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1, reason_family_1, "
+                  "reason_2, reason_family_2, reason_3, reason_family_3, now()")
 
 
 def write_importance(con, outcome: TrainingOutcome) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from ml.clv import customer_value as estimate_customer_value
+from pipeline.model.ledger import replace_dates
 
 
 class CustomerValueConfig(dg.Config):
@@ -86,16 +87,7 @@ create table if not exists ml.customer_value (
 
 
 def write_customer_value(con, values: pd.DataFrame) -> None:
-    """Recomputing a date replaces it (as write_scores does), so a re-run never doubles rows."""
-    con.execute(CUSTOMER_VALUE_DDL)
-    con.register("customer_values", values)
-    con.execute("begin transaction")
-    con.execute("delete from ml.customer_value where as_of_date in (select distinct as_of_date from customer_values)")
-    # pandas NaN (a fallback has no p_alive; orders may carry no value) arrives in DuckDB as null.
-    con.execute("""
-        insert into ml.customer_value
-        select user_id, as_of_date, p_alive, expected_orders, expected_order_value, expected_future_revenue,
-               expected_future_value, horizon_days, now()
-        from customer_values""")
-    con.execute("commit")
-    con.unregister("customer_values")
+    """Recomputing a date replaces it, so a re-run never doubles rows."""
+    replace_dates(con, CUSTOMER_VALUE_DDL, "ml.customer_value", values,
+                  "user_id, as_of_date, p_alive, expected_orders, expected_order_value, expected_future_revenue, "
+                  "expected_future_value, horizon_days, now()")
