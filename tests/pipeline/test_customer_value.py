@@ -49,8 +49,11 @@ def warehouse(tmp_path):
 
 
 def materialize(path, **config):
-    return dg.materialize([customer_value], resources={"duckdb": DuckDBResource(database=str(path))},
-                          run_config={"ops": {"customer_value": {"config": config}}})
+    # A live instance of its own: after other tests, Dagster's global state can point at a
+    # dead one ("undefined DagsterInstance weakref").
+    with dg.instance_for_test() as instance:
+        return dg.materialize([customer_value], resources={"duckdb": DuckDBResource(database=str(path))},
+                              run_config={"ops": {"customer_value": {"config": config}}}, instance=instance)
 
 
 def test_writes_one_row_per_user_of_the_latest_date_and_reruns_replace(warehouse):
