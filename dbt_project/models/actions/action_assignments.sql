@@ -24,7 +24,7 @@ in_open_experiment as (
     from {{ this }} as earlier
     inner join (select distinct decision_date from candidates) as today
         on earlier.decision_date < today.decision_date
-        and earlier.decision_date > {{ dbt.dateadd('day', -var('outcome_window_days'), 'today.decision_date') }}
+        and {{ dbt.dateadd('day', 'earlier.outcome_window_days', 'earlier.decision_date') }} > today.decision_date
 ),
 
 already_decided as (
@@ -129,5 +129,9 @@ select
         || '. Expected future value ' || cast(round(expected_future_value) as integer)
         || ', expected net value of acting ' || cast(round(expected_value, 1) as varchar)
         || ' -> ' || label_en || '.' as rationale,
-    model_version
+    model_version,
+    -- The settings this decision was made under, so changing a var later never rewrites
+    -- the outcomes or the control share of past experiments.
+    cast({{ var('holdout_share') }} as double) as holdout_share,
+    cast({{ var('outcome_window_days') }} as integer) as outcome_window_days
 from within_budget

@@ -1,6 +1,6 @@
 -- One row per assignment whose outcome window has closed: what the user did in the
--- outcome_window_days after the decision (days decision_date + 1 .. + window), whatever
--- their arm. Treated users carry the action's cost; control users cost nothing.
+-- outcome_window_days after the decision (days decision_date + 1 .. + window, the window
+-- stored with the assignment), whatever their arm. Treated users carry the action's cost; control users cost nothing.
 with
 
 data_through as (
@@ -11,7 +11,7 @@ closed as (
     select assignments.*
     from {{ ref('action_assignments') }} as assignments
     inner join data_through
-        on {{ dbt.dateadd('day', var('outcome_window_days'), 'assignments.decision_date') }} <= data_through.last_day
+        on {{ dbt.dateadd('day', 'assignments.outcome_window_days', 'assignments.decision_date') }} <= data_through.last_day
 ),
 
 window_activity as (
@@ -29,7 +29,7 @@ window_activity as (
     inner join {{ ref('int_user_days_aggregated') }} as user_days
         on user_days.user_id = closed.user_id
         and user_days.activity_date > closed.decision_date
-        and user_days.activity_date <= {{ dbt.dateadd('day', var('outcome_window_days'), 'closed.decision_date') }}
+        and user_days.activity_date <= {{ dbt.dateadd('day', 'closed.outcome_window_days', 'closed.decision_date') }}
     group by closed.user_id, closed.decision_date
 )
 

@@ -57,7 +57,7 @@ select
     cast(campaign_week as date) as campaign_week,
     treated_users,
     control_users,
-    -- Wald intervals are unreliable for small arms: read these rows as anecdotes.
+    -- Intervals of small arms are rough whatever the method: read these rows as anecdotes.
     least(treated_users, control_users) < {{ var('uplift_min_users_per_arm') }} as small_sample,
     round(treated_order_rate, 4) as treated_order_rate,
     round(control_order_rate, 4) as control_order_rate,
