@@ -1,7 +1,10 @@
 """Generate a demo event history with known churn causes, and write it as landing files.
 
-python -m demo.generate [--users 5000] [--days 180] [--end-date YYYY-MM-DD] [--seed 42]
-                        [--bad-row-rate 0.001] [--out data]
+python -m demo.generate [--world shop] [--users 5000] [--days 180] [--end-date YYYY-MM-DD]
+                        [--seed 42] [--bad-row-rate 0.001] [--out data]
+
+--world picks the simulated business: the shop (default) or one of demo/worlds/ (community,
+subscription), which log under their own event names and have their own ground truth.
 
 Besides the landing files and the ground truth it saves the world as it is at the end of the
 history (demo_truth/world.pkl), so demo/campaign.py can continue it with retention actions.
@@ -18,9 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demo import landing
+from demo import landing, worlds
+from demo.events import COLUMNS
 from demo.population import draw_population, users_frame
 from demo.simulate import DRIVERS, World
+from demo.worlds import files as world_files
 
 WORLD_FILE = "demo_truth/world.pkl"
 
@@ -34,6 +39,7 @@ class DemoData:
     users: pd.DataFrame  # user_id, signup_time, channel, city_tier
     truth: pd.DataFrame  # one row per user: churn/return dates, driver, hidden traits
     world: World | None = None  # the world at the end of the history, to continue from
+    subscriptions: pd.DataFrame | None = None  # subscription world: one row per spell
 
 
 def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoData:
@@ -86,9 +92,15 @@ def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
     landing.clear(out_dir)
     # A separate stream from the simulation's, so the same demo gets the same dirt.
     rng = np.random.default_rng([seed, 1])
-    rows = landing.write_events(demo.events, out_dir, bad_row_rate, rng)
+    # The shop's export is the raw-event contract; other worlds' exports have their own columns.
+    shop = list(demo.events.columns) == COLUMNS
+    rows = (landing.write_events if shop else world_files.write_events)(
+        demo.events, out_dir, bad_row_rate, rng)
     landing.write_table(demo.users, out_dir / "landing/users/users.csv", "%Y-%m-%d %H:%M:%S")
     landing.write_table(demo.truth, out_dir / "demo_truth/ground_truth.csv", "%Y-%m-%d")
+    if demo.subscriptions is not None:
+        path = out_dir / "landing/subscriptions/subscriptions.csv"
+        landing.write_table(demo.subscriptions, path, "%Y-%m-%d")
     if demo.world is not None:
         demo.world.save(out_dir / WORLD_FILE)
     return rows
@@ -99,17 +111,25 @@ def main(argv: list[str] | None = None) -> None:
     # days, and the daily partitions only go up to yesterday (there is no data from the future).
     default_end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1 + ROOM_FOR_CAMPAIGN_DAYS)
     p = argparse.ArgumentParser(prog="python -m demo.generate", description=__doc__.split("\n")[0])
+    p.add_argument("--world", choices=worlds.WORLDS, default="shop")
     p.add_argument("--users", type=int, default=5000)
     p.add_argument("--days", type=int, default=180)
     p.add_argument("--end-date", type=dt.date.fromisoformat, default=default_end,
                    help=f"last day, UTC (default: {ROOM_FOR_CAMPAIGN_DAYS} days before yesterday)")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--bad-row-rate", type=float, default=0.001)
+    p.add_argument("--bad-row-rate", type=float, default=None,
+                   help="share of spoiled rows (default: 0.001 for the shop, 0 for other worlds)")
     p.add_argument("--out", type=Path, default=Path("data"))
     a = p.parse_args(argv)
     began = time.perf_counter()
-    demo = generate(a.users, a.days, a.end_date, a.seed)
-    write(demo, a.out, a.bad_row_rate, a.seed)
+    if a.world == "shop":
+        demo = generate(a.users, a.days, a.end_date, a.seed)
+    else:
+        demo = worlds.generate(a.world, a.users, a.days, a.end_date, a.seed)
+    bad_row_rate = a.bad_row_rate
+    if bad_row_rate is None:
+        bad_row_rate = 0.001 if a.world == "shop" else 0.0
+    write(demo, a.out, bad_row_rate, a.seed)
     secs = time.perf_counter() - began
     n = len(demo.events)
     print(f"users={a.users} events={n} days={a.days} seconds={secs:.1f} events/s={n / secs:,.0f}")

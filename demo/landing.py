@@ -23,7 +23,7 @@ _BAD_AMOUNTS = ["12,3x", "abc", "9.99.9"]
 
 def clear(out_dir: Path) -> None:
     """Remove an earlier demo so a day folder never mixes two runs (only demo-owned folders)."""
-    for sub in ("landing/events", "landing/users", "demo_truth"):
+    for sub in ("landing/events", "landing/users", "landing/subscriptions", "demo_truth"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)
 
 

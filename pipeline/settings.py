@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.raw.mapping import load_mapping
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
@@ -24,8 +26,10 @@ class Settings(dg.ConfigurableResource):
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
 
     def dbt_vars_with(self, **more) -> str:
-        """The --vars argument: the configured overrides plus per-run ones."""
-        return json.dumps({**json.loads(self.dbt_vars), **more})
+        """The --vars argument: the mapping's reason families, the configured overrides and
+        per-run ones."""
+        families = load_mapping(Path(self.mapping_file)).reason_families
+        return json.dumps({"reason_families": families, **json.loads(self.dbt_vars), **more})
 
     @property
     def root(self) -> Path:

@@ -1,5 +1,69 @@
-{# The user-day column that counts as "still here" for labels and the backtest alike:
-   orders (churn_definition no_order) or any event (no_activity). #}
-{% macro churn_activity_column() %}
-  {{- 'orders' if var('churn_definition') == 'no_order' else 'events' -}}
+{# What churn means (var churn_definition), in one place for the labels, the status and the
+   backtest:
+   - no_order: no order in the horizon (a shop);
+   - no_activity: no action of the user at all (the shop's own sends do not count);
+   - no_event_of: no event of the types in var churn_event_types ("no post and no order");
+   - subscription: the subscription ends (a subscription_end event) within the horizon;
+     only users with a live subscription are on the churn spine. #}
+
+{% macro churn_definition() %}
+  {%- set definition = var('churn_definition') %}
+  {%- if definition not in ['no_order', 'no_activity', 'no_event_of', 'subscription'] %}
+    {{ exceptions.raise_compiler_error("var churn_definition must be one of no_order, no_activity, no_event_of, subscription; got " ~ definition) }}
+  {%- endif %}
+  {%- if definition == 'no_event_of' and not var('churn_event_types') %}
+    {{ exceptions.raise_compiler_error("churn_definition no_event_of needs var churn_event_types, a list of event types, e.g. [post, order]") }}
+  {%- endif %}
+  {{- return(definition) -}}
+{% endmacro %}
+
+{# (user_id, activity_date) of the days with activity that keeps a user from churning under a
+   non-contractual definition. #}
+{% macro retention_days() %}
+  {%- set definition = churn_definition() %}
+  {%- if definition == 'no_order' %}
+    select user_id, activity_date from {{ ref('int_user_days_aggregated') }} where orders > 0
+  {%- else %}
+    select distinct type_days.user_id, type_days.activity_date
+    from {{ ref('int_user_event_type_days') }} as type_days
+    {%- if definition == 'no_event_of' %}
+    where type_days.event_type in ({% for t in var('churn_event_types') %}{{ quoted(t | lower | trim) }}{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- else %}
+    left join {{ ref('event_type_families') }} as families on families.event_type = type_days.event_type
+    where coalesce(families.is_user_action, true)
+    {%- endif %}
+  {%- endif %}
+{% endmacro %}
+
+{# Subscription events with their times (start and end may fall on the same day). #}
+{% macro subscription_events() %}
+    select user_id, event_time, cast(event_time as date) as activity_date, event_type
+    from {{ ref('stg_events__events') }}
+    where event_type in ('subscription_start', 'subscription_end')
+{% endmacro %}
+
+{# Per row of `spine` (a relation or CTE with user_id, as_of_date): churned 1/0 in the
+   churn_horizon_days after as_of_date, by the churn definition. #}
+{% macro churn_outcomes(spine) %}
+  {%- set horizon = var('churn_horizon_days') %}
+  {%- if churn_definition() == 'subscription' %}
+    select spine.user_id, spine.as_of_date,
+        max(case when ends.user_id is null then 0 else 1 end) as churned
+    from {{ spine }} as spine
+    left join ({{ subscription_events() }}) as ends
+        on ends.user_id = spine.user_id
+        and ends.event_type = 'subscription_end'
+        and ends.activity_date > spine.as_of_date
+        and ends.activity_date <= {{ dbt.dateadd('day', horizon, 'spine.as_of_date') }}
+    group by spine.user_id, spine.as_of_date
+  {%- else %}
+    select spine.user_id, spine.as_of_date,
+        case when count(kept.user_id) = 0 then 1 else 0 end as churned
+    from {{ spine }} as spine
+    left join ({{ retention_days() }}) as kept
+        on kept.user_id = spine.user_id
+        and kept.activity_date > spine.as_of_date
+        and kept.activity_date <= {{ dbt.dateadd('day', horizon, 'spine.as_of_date') }}
+    group by spine.user_id, spine.as_of_date
+  {%- endif %}
 {% endmacro %}

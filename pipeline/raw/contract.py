@@ -15,7 +15,13 @@ NON_NEGATIVE_COLUMNS = ("page_load_ms", "response_seconds", "delivery_minutes")
 EVENT_TYPES = (
     "signup", "session_start", "page_view", "product_view", "search", "add_to_cart", "order",
     "refund", "cs_contact", "complaint", "delivery", "coupon_issued", "coupon_redeemed",
-    "message_sent", "message_opened", "review", "share",
+    "message_sent", "message_opened", "review", "share", "error", "subscription_start",
+    "subscription_end",
+)
+
+# The cause families a reason is routed to (a mapping's reason_families takes these values).
+REASON_FAMILIES = (
+    "experience", "service", "logistics", "value_or_price", "falling_engagement", "trust", "other",
 )
 
 EVENTS_DDL = """

@@ -1,11 +1,12 @@
 """A mapping file turns someone's own event log into the raw event contract."""
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from pipeline.raw.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from pipeline.raw.contract import CANONICAL_COLUMNS, REASON_FAMILIES, REQUIRED_COLUMNS
 
 
 class MappingError(ValueError):
@@ -19,6 +20,12 @@ class Mapping:
     defaults: dict[str, str] = field(default_factory=dict)  # canonical -> constant, for absent columns
     timestamp_format: str = "ISO8601"
     timezone: str = "UTC"
+    reason_families: dict[str, str] = field(default_factory=dict)  # event type -> cause family
+
+
+def event_type_key(value: str) -> str:
+    """How event types compare: "ＯＲＤＥＲ", "Order " and "order" are one type."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -26,19 +33,38 @@ def load_mapping(path: Path) -> Mapping:
         spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise MappingError(f"cannot read mapping file {path}: {err}") from err
-    columns = spec.get("columns") or {}
+    if not isinstance(spec, dict):
+        raise MappingError(f"{path}: a mapping file is a YAML mapping (columns:, event_types:, ...), not a {type(spec).__name__}")
+    columns = _section(spec, "columns", path)
     unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
     if unknown:
         raise MappingError(f"{path}: unknown canonical columns {unknown}; allowed: {CANONICAL_COLUMNS}")
-    defaults = {str(k): str(v) for k, v in (spec.get("defaults") or {}).items()}
+    defaults = {str(k): str(v) for k, v in _section(spec, "defaults", path).items()}
     missing = [c for c in REQUIRED_COLUMNS if c not in columns and c not in defaults]
     if missing:
         raise MappingError(f"{path}: required columns {missing} are neither mapped under 'columns:' nor set under 'defaults:'")
-    stamp = spec.get("timestamp") or {}
+    stamp = _section(spec, "timestamp", path)
     return Mapping(
         columns={k: str(v) for k, v in columns.items()},
-        event_types={str(k): str(v) for k, v in (spec.get("event_types") or {}).items()},
+        event_types={event_type_key(str(k)): event_type_key(str(v)) for k, v in _section(spec, "event_types", path).items()},
         defaults=defaults,
         timestamp_format=str(stamp.get("format", "ISO8601")),
         timezone=str(stamp.get("timezone", "UTC")),
+        reason_families=_reason_families(spec, path),
     )
+
+
+def _section(spec: dict, key: str, path: Path) -> dict:
+    value = spec.get(key) or {}
+    if not isinstance(value, dict):
+        raise MappingError(f"{path}: '{key}:' must be a mapping of names, got a {type(value).__name__}")
+    return value
+
+
+def _reason_families(spec: dict, path: Path) -> dict[str, str]:
+    """Event type (after mapping) -> the cause family its features are routed to."""
+    families = {event_type_key(str(k)): str(v) for k, v in _section(spec, "reason_families", path).items()}
+    wrong = {t: f for t, f in families.items() if f not in REASON_FAMILIES}
+    if wrong:
+        raise MappingError(f"{path}: reason_families {wrong}: a family is one of {REASON_FAMILIES}")
+    return families

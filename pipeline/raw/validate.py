@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.raw.contract import CANONICAL_COLUMNS, NON_NEGATIVE_COLUMNS, NUMERIC_COLUMNS, REQUIRED_COLUMNS
-from pipeline.raw.mapping import Mapping
+from pipeline.raw.mapping import Mapping, event_type_key
 from pipeline.raw.read import LandingFileError
 
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
@@ -41,7 +41,8 @@ def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     for canonical in CANONICAL_COLUMNS:
         source = mapping.columns.get(canonical)
         out[canonical] = frame[source] if source in frame.columns else mapping.defaults.get(canonical)
-    out["event_type"] = out["event_type"].map(lambda t: mapping.event_types.get(t, t) if t else t)
+    types = out["event_type"].map(lambda t: event_type_key(t) if isinstance(t, str) else t)
+    out["event_type"] = types.map(lambda t: mapping.event_types.get(t, t) if t else t)
     return out
 
 

@@ -1,6 +1,30 @@
--- Every numeric feature beside its label: the frame the Python model reads. A feature model
--- joined here flows into training without touching Python (numeric columns are features).
-{{ config(materialized='view') }}
+-- Every declared feature beside its label: the frame the Python model reads. The features
+-- are the columns listed in feature_catalog (declared in this model's YAML meta, plus the
+-- per-type features of the most frequent event types, pivoted here as <type>__<metric>).
+-- Only users on the churn spine (user_churn_status) have labels, hence rows.
+{{ config(materialized="view") }}
+-- depends_on: {{ ref("int_event_types_ranked") }}
+{%- set types = feature_event_types() %}
+
+with
+
+type_features as (
+    select
+        user_id,
+        as_of_date
+        {%- for event_type, stem, family in types %}
+        {%- for metric, _, _ in type_feature_metrics() %},
+        max(case when event_type = {{ quoted(event_type) }} then {{ metric }} end) as {{ stem }}__{{ metric }}
+        {%- endfor %}
+        {%- endfor %}
+    from {{ ref('user_event_type_features') }}
+    {%- if types %}
+    where event_type in ({% for event_type, _, _ in types %}{{ quoted(event_type) }}{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- else %}
+    where 1 = 0
+    {%- endif %}
+    group by user_id, as_of_date
+)
 
 select
     user_features.*,
@@ -30,22 +54,31 @@ select
     user_rfm.r_score,
     user_rfm.f_score,
     user_rfm.m_score,
+    {%- for event_type, stem, family in types %}
+    {%- for metric, _, _ in type_feature_metrics() %}
+    coalesce(type_features.{{ stem }}__{{ metric }}, {{ type_feature_default(metric) }}) as {{ stem }}__{{ metric }},
+    {%- endfor %}
+    {%- endfor %}
     -- Segments are not features (strings); the evaluation reports metrics per segment.
     user_value_tiers.value_tier,
     user_lifecycle_stages.lifecycle_stage,
+    user_churn_status.churn_status,
     churn_labels.churned,
     churn_labels.label_mature
 from {{ ref('user_features') }} as user_features
 inner join {{ ref('churn_labels') }} as churn_labels
     on churn_labels.user_id = user_features.user_id
     and churn_labels.as_of_date = user_features.as_of_date
+left join type_features
+    on type_features.user_id = user_features.user_id
+    and type_features.as_of_date = user_features.as_of_date
 left join {{ ref('user_experience') }} as user_experience
     on user_experience.user_id = user_features.user_id
     and user_experience.as_of_date = user_features.as_of_date
 left join {{ ref('user_intent') }} as user_intent
     on user_intent.user_id = user_features.user_id
     and user_intent.as_of_date = user_features.as_of_date
-{%- for model in ['user_early_warnings', 'user_rfm', 'user_value_tiers', 'user_lifecycle_stages'] %}
+{%- for model in ['user_early_warnings', 'user_rfm', 'user_value_tiers', 'user_lifecycle_stages', 'user_churn_status'] %}
 left join {{ ref(model) }} as {{ model }}
     on {{ model }}.user_id = user_features.user_id
     and {{ model }}.as_of_date = user_features.as_of_date

@@ -19,23 +19,11 @@ matured_scores as (
     where {{ dbt.dateadd('day', horizon, 'scores.as_of_date') }} <= last_loaded.last_day
 ),
 
-stayed as (
-    select distinct matured_scores.user_id, matured_scores.as_of_date
-    from matured_scores
-    inner join user_days
-        on user_days.user_id = matured_scores.user_id
-        and user_days.activity_date > matured_scores.as_of_date
-        and user_days.activity_date <= {{ dbt.dateadd('day', horizon, 'matured_scores.as_of_date') }}
-        and user_days.{{ churn_activity_column() }} > 0
-),
-
 outcomes as (
-    select
-        matured_scores.*,
-        case when stayed.user_id is null then 1 else 0 end as churned
+    select matured_scores.*, churn.churned
     from matured_scores
-    left join stayed
-        on stayed.user_id = matured_scores.user_id and stayed.as_of_date = matured_scores.as_of_date
+    inner join ({{ churn_outcomes('matured_scores') }}) as churn
+        on churn.user_id = matured_scores.user_id and churn.as_of_date = matured_scores.as_of_date
 ),
 
 -- Ranks for the Mann-Whitney AUC (ties share their average rank) and score deciles.

@@ -1,6 +1,8 @@
 -- One row per user for the latest date: churn risk beside value tier, silent subtype,
 -- lifecycle stage, RFM segment, early warnings and contact preferences. Read by BI through
 -- the serving file; the actions models decide what to do about each user (playbook seed).
+-- Every known user is here: those off the churn spine (a subscription that ended) with their
+-- churn_status and no churn score.
 with
 
 latest as (
@@ -17,6 +19,7 @@ joined as (
     select
         latest.user_id,
         latest.as_of_date,
+        status.churn_status,
         scores.churn_probability,
         scores.model_version,
         scores.risk_tier,
@@ -40,9 +43,10 @@ joined as (
         intent.preferred_channel,
         intent.preferred_hour
     from latest
-    inner join scores on scores.user_id = latest.user_id
+    left join scores on scores.user_id = latest.user_id
     {%- for model, alias in [('user_value_tiers', 'tiers'), ('user_lifecycle_stages', 'stages'), ('user_rfm', 'rfm'),
-                             ('user_early_warnings', 'warnings'), ('user_intent', 'intent')] %}
+                             ('user_early_warnings', 'warnings'), ('user_intent', 'intent'),
+                             ('user_churn_status', 'status')] %}
     left join {{ ref(model) }} as {{ alias }}
         on {{ alias }}.user_id = latest.user_id and {{ alias }}.as_of_date = latest.as_of_date
     {%- endfor %}
@@ -51,7 +55,10 @@ joined as (
 select
     user_id,
     as_of_date,
+    churn_status,
     cast(churn_probability as double) as churn_probability,
+    -- A lapsed user's chance to come back (do what counts as staying) within the horizon.
+    cast(case when churn_status = 'lapsed' then 1 - churn_probability end as double) as win_back_probability,
     risk_tier,
     reason_1,
     reason_2,

@@ -6,7 +6,7 @@ select
     user_id,
     event_time,
     cast(event_time as date) as activity_date,
-    lower(event_type) as event_type,
+    lower(trim(event_type)) as event_type,
     channel,
     session_id,
     order_id,
