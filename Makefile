@@ -7,7 +7,17 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 UV          := .tools/bin/uv
 
+# WORLD=community or WORLD=subscription runs a demo world of another shape, in a data folder
+# of its own, with only its mapping (mappings/examples/); the default is the shop.
+WORLD ?= shop
+WORLD_MAPPING_community    := community_app
+WORLD_MAPPING_subscription := subscription_service
+ifeq ($(WORLD),shop)
 export CHURN_DATA_DIR     ?= $(CURDIR)/data
+else
+export CHURN_DATA_DIR     ?= $(CURDIR)/data/worlds/$(WORLD)
+export CHURN_MAPPING_FILE ?= $(CURDIR)/mappings/examples/$(WORLD_MAPPING_$(WORLD)).yml
+endif
 export DAGSTER_HOME       := $(CHURN_DATA_DIR)/dagster_home
 export MLFLOW_TRACKING_URI := sqlite:///$(CHURN_DATA_DIR)/mlflow.db
 export UV_CACHE_DIR       := $(CURDIR)/.cache/uv
@@ -52,7 +62,7 @@ dbt_project/target/manifest.json: $(DBT_FILES) | $(VENV)/.synced
 demo-data: | $(VENV)/.synced
 	@if [ -d "$(CHURN_DATA_DIR)/landing/events" ]; then \
 		echo "Demo data present in $(CHURN_DATA_DIR)/landing (delete it to regenerate)"; \
-	else $(PY) -m demo.generate --out "$(CHURN_DATA_DIR)"; fi
+	else $(PY) -m demo.generate --world $(WORLD) --out "$(CHURN_DATA_DIR)"; fi
 
 # Close the loop on the demo: the simulated senders send today's action_queue, users respond
 # over 14 more days, the pipeline loads those days, and the measured uplift is set beside the

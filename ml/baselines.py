@@ -1,13 +1,13 @@
-"""Baselines the candidates must beat: recency alone, and BG/NBD on purchase history.
+"""Baselines: recency alone, the user's recent activity against their own past, and BG/NBD on
+purchase history; the base rate is the last resort when nothing else can be fitted.
 
-Each baseline is fitted on the training rows and returns probabilities, so every metric
-(calibration included) compares like with like. A baseline that cannot be fitted on these rows
-is skipped with a reason instead of failing the training.
+Each is fitted on the training rows as a rule (ml/rules.py) that returns probabilities, so every
+metric (calibration included) compares like with like and any of them can become champion. A
+baseline that cannot be fitted on these rows is skipped with a reason instead of failing.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -15,25 +15,36 @@ from sklearn.linear_model import LogisticRegression
 
 from ml.bgnbd import PURCHASE_COLUMNS, fit_bgnbd
 from ml.frame import RECENCY_COLUMN, labels
+from ml.rules import BgNbdRule, ConstantRate, OneFeatureLogistic, history
 
 log = logging.getLogger(__name__)
 MIN_BUYERS = 100
+# Recent against earlier event rate, (recent - earlier) / (earlier + 1): 0 steady, -1 stopped.
+TREND_COLUMN = "activity_trend"
 
 
 @dataclass(frozen=True)
 class FittedBaseline:
     name: str
     params: dict
-    predict: Callable[[pd.DataFrame], np.ndarray]
+    rule: OneFeatureLogistic | BgNbdRule | ConstantRate
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.rule.churn_probability(frame)
 
 
 def fit_baselines(
     train: pd.DataFrame, horizon_days: int, min_buyers: int = MIN_BUYERS
 ) -> tuple[list[FittedBaseline], dict[str, str]]:
     """(fitted baselines, {name: why it was skipped})."""
+    fits = {
+        "recency": lambda: fit_one_feature(train, "recency", RECENCY_COLUMN),
+        "activity_trend": lambda: fit_one_feature(train, "activity_trend", TREND_COLUMN),
+        "bgnbd": lambda: _fit_bgnbd(train, horizon_days, min_buyers),
+    }
     fitted, skipped = [], {}
-    for name, fit in [("recency", _fit_recency), ("bgnbd", _fit_bgnbd)]:
-        result = fit(train, horizon_days=horizon_days, min_buyers=min_buyers)
+    for name, fit in fits.items():
+        result = fit()
         if isinstance(result, str):
             log.info("Baseline %s skipped: %s", name, result)
             skipped[name] = result
@@ -42,31 +53,42 @@ def fit_baselines(
     return fitted, skipped
 
 
-def _fit_recency(train: pd.DataFrame, **_) -> FittedBaseline | str:
-    """One-feature logistic model on log(1 + days since last activity).
-
-    The log keeps the fitted curve close to the data (risk climbs fast in the first weeks, then
-    flattens); the ranking, hence AUC, is that of raw recency. Users with no activity at all get
-    the most inactive value seen in training plus one day.
-    """
-    if RECENCY_COLUMN not in train.columns:
-        return f"the rows have no {RECENCY_COLUMN} column"
-    fill = float(np.nan_to_num(train[RECENCY_COLUMN].astype("float64").max(), nan=0.0)) + 1.0
-
-    def x(frame):
-        days = frame[RECENCY_COLUMN].astype("float64").fillna(fill).clip(lower=0)
-        return np.log1p(days.to_numpy())[:, None]
-
-    model = LogisticRegression().fit(x(train), labels(train))
-    coef, intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
-    return FittedBaseline(
-        "recency",
-        {"feature": f"log1p({RECENCY_COLUMN})", "coef": coef, "intercept": intercept},
-        lambda frame: model.predict_proba(x(frame))[:, 1],
+def fit_one_feature(train: pd.DataFrame, name: str, column: str) -> FittedBaseline | str:
+    """A logistic model on one column of the user's activity (see OneFeatureLogistic)."""
+    if column not in train.columns:
+        return f"the rows have no {column} column"
+    values = train[column].astype("float64")
+    if values.isna().all():
+        return f"{column} is null on every training row"
+    rule = OneFeatureLogistic(column, fill=float(values.median()))
+    fitted = LogisticRegression().fit(rule.design(train), labels(train))
+    (coef, missing_coef), intercept = fitted.coef_[0], fitted.intercept_[0]
+    rule = replace(
+        rule, coef=float(coef), missing_coef=float(missing_coef), intercept=float(intercept)
     )
+    return FittedBaseline(name, {"feature": f"symlog({column})", **asdict(rule)}, rule)
 
 
-def _fit_bgnbd(train: pd.DataFrame, *, horizon_days: int, min_buyers: int) -> FittedBaseline | str:
+def fit_base_rate(labelled: pd.DataFrame, signed_column: str) -> FittedBaseline:
+    """Laplace's (churners + 1) / (rows + 2): no labels give 1/2, and one class seen on n rows
+    gives 1/(n + 2) rather than a certain 0 or 1 that no future row could contradict."""
+    y = labels(labelled)
+    rate = (float(y.sum()) + 1.0) / (len(y) + 2.0)
+    rule = ConstantRate(rate, signed_column)
+    return FittedBaseline("base_rate", {"rate": rate, "rows": len(y)}, rule)
+
+
+def fit_fallback(labelled: pd.DataFrame, signed_column: str) -> FittedBaseline:
+    """With nothing to validate on: recency on every labelled row if it can be fitted (it needs
+    both classes), else the base rate."""
+    if labels(labelled).nunique() == 2:
+        recency = fit_one_feature(labelled, "recency", RECENCY_COLUMN)
+        if isinstance(recency, FittedBaseline):
+            return recency
+    return fit_base_rate(labelled, signed_column)
+
+
+def _fit_bgnbd(train: pd.DataFrame, horizon_days: int, min_buyers: int) -> FittedBaseline | str:
     """Churn score = P(no order day in the next horizon_days), from the fitted BG/NBD.
 
     Users who never ordered (null purchase columns) get the churn rate of never-ordered training
@@ -79,21 +101,12 @@ def _fit_bgnbd(train: pd.DataFrame, *, horizon_days: int, min_buyers: int) -> Fi
     n_buyers = train.loc[buyers, "user_id"].nunique()
     if n_buyers < min_buyers:
         return f"only {n_buyers} users with orders in the training rows (need {min_buyers})"
-    model = fit_bgnbd(*_history(train[buyers]))
+    try:
+        model = fit_bgnbd(*history(train[buyers]))
+    except RuntimeError as error:  # the optimizer did not converge: a baseline less, not a crash
+        return str(error)
     y = labels(train)
-    fallback = float(y[~buyers].mean()) if (~buyers).any() else float(y.mean())
-
-    def predict(frame):
-        has = frame[PURCHASE_COLUMNS].notna().all(axis=1).to_numpy()
-        score = np.full(len(frame), fallback)
-        score[has] = model.p_no_purchase(*_history(frame[has]), horizon=horizon_days)
-        return score
-
+    no_order = float(y[~buyers].mean()) if (~buyers).any() else float(y.mean())
     params = {**vars(model), "horizon_days": horizon_days, "buyers": n_buyers}
-    return FittedBaseline("bgnbd", {**params, "no_order_score": fallback}, predict)
-
-
-def _history(frame: pd.DataFrame):
-    """(x, t_x, T) as floats, clipped to what the model allows (0 <= t_x <= T)."""
-    x, t_x, T = (frame[c].astype("float64").clip(lower=0).to_numpy() for c in PURCHASE_COLUMNS)
-    return x, np.minimum(t_x, T), T
+    rule = BgNbdRule(model, horizon_days, no_order)
+    return FittedBaseline("bgnbd", {**params, "no_order_score": no_order}, rule)

@@ -1,4 +1,5 @@
-"""One nested MLflow run per candidate and per baseline, so they compare side by side."""
+"""One nested MLflow run per candidate and per baseline, so they compare side by side; each
+logs its model, so whichever wins can be registered."""
 
 from dataclasses import dataclass
 
@@ -7,11 +8,13 @@ import pandas as pd
 from mlflow.models import infer_signature
 
 from ml.baselines import FittedBaseline
+from ml.calibration import CalibrationPlan
 from ml.candidates import CandidateSpec, fit_calibrated, predict_churn
 from ml.config import TrainingConfig
-from ml.diagnostics import importance, log_evaluation, log_importance
+from ml.diagnostics import importance, log_evaluation, log_importance, shuffle_importance
 from ml.frame import feature_matrix, one_thread
 from ml.metrics import validation_metrics
+from ml.rules import log_rule
 from ml.segments import segment_metrics
 
 # MLflow 3 saves sklearn models with skops, which refuses types not on an allow-list; these are
@@ -29,38 +32,45 @@ class RunResult:
     name: str
     kind: str  # "candidate" or "baseline"
     run_id: str
-    metrics: dict[str, float]  # overall, on all validation rows
+    metrics: dict[str, float]  # overall, on all validation rows; empty without validation
     segments: dict[str, float]  # `{metric}__{column}__{group}`
-    model_uri: str | None = None  # candidates only
-    importance: pd.Series | None = None  # candidates with diagnostics only
+    model_uri: str
+    importance: pd.Series | None = None  # with diagnostics (candidates) or always (baselines)
 
 
-def run_candidate(spec: CandidateSpec, train, valid, features, config: TrainingConfig) -> RunResult:
+def run_candidate(
+    spec: CandidateSpec, train, valid, plan: CalibrationPlan, config: TrainingConfig
+) -> RunResult:
     with _child_run(spec.name) as run:
         mlflow.set_tag("kind", "candidate")
-        calibration = {"method": config.calibration_method, "folds": config.calibration_folds}
+        calibration = {"method": config.calibration_method, "folds": len(plan.splits)}
         mlflow.log_params(
             {**_prefixed("model", spec.params), **_prefixed("calibration", calibration)}
         )
-        model = fit_calibrated(
-            spec, train, features, method=config.calibration_method, folds=config.calibration_folds
-        )
-        metrics, segments = _log_metrics(valid, predict_churn(model, valid, features), config)
-        model_uri = _log_model(model, train, features)
+        model = fit_calibrated(spec, train, plan, config.calibration_method)
+        p = predict_churn(model, valid, plan.features)
+        metrics, segments = _log_metrics(valid, p, config)
+        model_uri = _log_model(model, train, plan.features)
         drops = None
         if config.diagnostics:
-            log_evaluation(model_uri, valid, features)
-            drops = importance(model, valid, features)
+            log_evaluation(model_uri, valid, plan.features)
+            drops = importance(model, valid, plan.features)
             log_importance(drops, spec.name)
     return RunResult(spec.name, "candidate", run.info.run_id, metrics, segments, model_uri, drops)
 
 
-def run_baseline(baseline: FittedBaseline, valid, config: TrainingConfig) -> RunResult:
+def run_baseline(baseline: FittedBaseline, valid, rows, config: TrainingConfig) -> RunResult:
+    """`valid` None: fitted as a fallback with nothing to validate on; `rows` give the example."""
     with _child_run(baseline.name) as run:
         mlflow.set_tag("kind", "baseline")
         mlflow.log_params(_prefixed("baseline", baseline.params))
-        metrics, segments = _log_metrics(valid, baseline.predict(valid), config)
-    return RunResult(baseline.name, "baseline", run.info.run_id, metrics, segments)
+        metrics, segments, drops = {}, {}, None
+        if valid is not None:
+            metrics, segments = _log_metrics(valid, baseline.predict(valid), config)
+            drops = shuffle_importance(baseline.predict, valid, baseline.rule.columns)
+        model_uri = log_rule(baseline.rule, rows)
+    run_id = run.info.run_id
+    return RunResult(baseline.name, "baseline", run_id, metrics, segments, model_uri, drops)
 
 
 def _child_run(name: str):

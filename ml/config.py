@@ -15,11 +15,13 @@ class TrainingConfig:
     horizon_days: int | None = None
     # Users the team can contact per observation date (>= 1), or a share of them (< 1).
     capacity: float = DEFAULT_CAPACITY
-    # Promotion gates on the validation rows, besides beating the current champion.
+    # Below auc_floor the best model is reported as weak (a warning: it is still the best honest
+    # model). Above ece_ceiling a model is not picked while a calibrated one exists, nor promoted
+    # over a champion. Besides, the best must beat the champion on the same validation rows.
     auc_floor: float = 0.6
     ece_ceiling: float = 0.1
     calibration_method: str = "sigmoid"  # or "isotonic"; see ml/candidates.py for the choice
-    calibration_folds: int = 3
+    calibration_folds: int = 3  # fewer if the rows cannot fill them; see ml/calibration.py
     logistic_params: dict = field(default_factory=dict)  # overrides candidates.LOGISTIC_PARAMS
     segment_columns: tuple[str, ...] = SEGMENT_COLUMNS
     min_segment_rows: int = MIN_SEGMENT_ROWS

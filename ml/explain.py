@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ml.frame import feature_matrix, one_thread
-from ml.reasons import describe
+from ml.reasons import Words, describe
 
 MIN_INCREASE = 0.01  # a reason must raise the churn probability by at least 1 point
 
@@ -24,23 +24,28 @@ def top_reasons(
     feature_columns: list[str],
     k: int = 3,
     *,
+    words: Words | None = None,
     reference: dict[str, float] | None = None,
     min_increase: float = MIN_INCREASE,
 ) -> pd.DataFrame:
     """user_id, reason_1..k, family_1..k, impact_1..k (probability points); None when fewer
-    than k features raise risk by min_increase. `model`: sklearn (predict_proba) or pyfunc."""
-    by_words = reason_contributions(model, feature_matrix(frame, feature_columns), reference)
+    than k features raise risk by min_increase. `model`: sklearn (predict_proba) or pyfunc;
+    `words`: {feature: (plain words, family)}, from the feature catalog."""
+    by_words = reason_contributions(model, feature_matrix(frame, feature_columns), reference, words)
     order = np.argsort(-by_words.to_numpy(), axis=1, kind="stable")[:, :k]
     impact = np.take_along_axis(by_words.to_numpy(), order, axis=1)
     keep = impact >= min_increase
     described = np.array(list(by_words.columns), dtype=object)  # rows of (words, family)
-    words = np.where(keep, described[order, 0], None)
-    families = np.where(keep, described[order, 1], None)
+    # A model with fewer than k features (a one-column baseline) still gets all k columns, empty.
+    pad = ((0, 0), (0, k - order.shape[1]))
+    words = np.pad(np.where(keep, described[order, 0], None), pad, constant_values=None)
+    families = np.pad(np.where(keep, described[order, 1], None), pad, constant_values=None)
+    impact = np.pad(np.where(keep, impact, np.nan), pad, constant_values=np.nan)
     result = {"user_id": frame["user_id"].to_numpy()}
-    for i in range(min(k, order.shape[1])):
+    for i in range(k):
         result[f"reason_{i + 1}"] = words[:, i]
         result[f"family_{i + 1}"] = families[:, i]
-        result[f"impact_{i + 1}"] = np.where(keep[:, i], impact[:, i], np.nan)
+        result[f"impact_{i + 1}"] = impact[:, i]
     return pd.DataFrame(result, index=frame.index)
 
 
@@ -59,10 +64,11 @@ def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None)
     return pd.DataFrame(out, index=x.index)
 
 
-def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
+def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None,
+                         words: Words | None = None) -> pd.DataFrame:
     """Contributions per (words, family): the largest of the features described by them."""
     by_feature = feature_contributions(model, x, reference)
-    described = pd.MultiIndex.from_tuples([describe(f) for f in by_feature.columns])
+    described = pd.MultiIndex.from_tuples([describe(f, words) for f in by_feature.columns])
     return by_feature.T.groupby(described.to_flat_index(), sort=True).max().T
 
 

@@ -1,4 +1,10 @@
-"""Who holds the champion alias: gates a candidate must pass, and a hand-set rollback."""
+"""Who holds the champion alias: the gates the best model must pass, and a hand-set rollback.
+
+The best model of a training (ml/selection.py: candidate or baseline) replaces the champion only
+if it beats it on the same validation rows and is calibrated. With no champion, or one that can
+no longer score these rows, it becomes champion whatever its figures: scoring must go on, and
+the best honest model beats none. auc_floor only labels a model weak; it no longer blocks.
+"""
 
 from dataclasses import dataclass
 
@@ -6,6 +12,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
+from ml.compare import RunResult
 from ml.metrics import validation_metrics
 from ml.score import (
     alias_version,
@@ -14,63 +21,97 @@ from ml.score import (
     unscorable_reason,
     use_tracking_store,
 )
+from ml.selection import GATE_METRIC, versus_the_other_kind
 
 CHAMPION_ALIAS = "champion"
-GATE_METRIC = "roc_auc"
+KIND_TAG = "model_kind"  # on each registered version: "candidate" or "baseline"
 
 
 @dataclass(frozen=True)
 class Decision:
     promoted: bool
     reason: str
-    failed_gates: tuple[str, ...]  # "auc_floor", "ece_ceiling", "beats_champion"
-    champion_version: str | None
+    failed_gates: tuple[str, ...]  # "ece_ceiling", "beats_champion"
+    champion_version: str | None  # the champion before this training
     champion_metrics: dict[str, float] | None  # the champion on the same validation rows
+    champion_kind: str  # the kind of model that holds the alias after this decision
+    warnings: tuple[str, ...] = ()  # e.g. a weak model: below auc_floor
 
 
 def decide(
     client: MlflowClient,
     model_name: str,
     valid: pd.DataFrame,
-    metrics: dict[str, float],
+    best: RunResult,
+    results: list[RunResult],
     gates: dict[str, float],
     capacity: float,
 ) -> Decision:
-    """Promote only if the candidate clears the floors and beats the champion on the same rows."""
-    failures = _threshold_failures(metrics, gates)
+    """Promote the best model if it beats the champion on the same rows and is calibrated; with
+    no usable champion, promote it whatever its figures."""
+    failures = _calibration_failure(best.metrics, gates)
     champion = alias_version(client, model_name, CHAMPION_ALIAS)
     note, champion_metrics = "no champion yet", None
     if champion is not None:
-        note, champion_metrics = _against_champion(model_name, champion, valid, metrics, capacity)
-        unscorable = champion_metrics is None
-        if not unscorable and metrics[GATE_METRIC] <= champion_metrics[GATE_METRIC]:
+        note, champion_metrics = _against_champion(model_name, champion, valid, best, capacity)
+        if champion_metrics and best.metrics[GATE_METRIC] <= champion_metrics[GATE_METRIC]:
             failures["beats_champion"] = note
-    reason = "; ".join(f"gate {k} failed: {v}" for k, v in failures.items()) or note
-    return Decision(not failures, reason, tuple(failures), champion, champion_metrics)
+    promoted = champion_metrics is None or not failures
+    failed = [f"gate {k} failed: {v}" for k, v in failures.items()]
+    lead = f"{note}, so promoted despite " if promoted and failed else ""
+    reason = f"{lead}{'; '.join(failed) or note}; {versus_the_other_kind(best, results)}"
+    kind = best.kind if promoted else version_kind(client, model_name, champion)
+    return Decision(promoted, reason, tuple(failures), champion, champion_metrics, kind,
+                    _weak(best.metrics, gates))
 
 
-def _against_champion(model_name, champion: str, valid, metrics, capacity):
-    """(note, the champion's metrics on the candidate's validation rows or None if unscorable)."""
+def decide_unvalidated(
+    client: MlflowClient, model_name: str, rows: pd.DataFrame, best: RunResult
+) -> Decision:
+    """Without validation rows nothing can be shown to beat a champion: keep one that can still
+    score these rows, else promote the fallback."""
+    champion = alias_version(client, model_name, CHAMPION_ALIAS)
+    fitted = f"{best.name} ({best.kind}) fitted without validation"
+    if champion is None:
+        return Decision(True, f"no champion yet; {fitted}", (), None, None, best.kind)
+    if unusable := unscorable_reason(load_version(model_name, champion), rows):
+        note = f"champion v{champion} cannot be scored: {unusable}; {fitted}"
+        return Decision(True, note, (), champion, None, best.kind)
+    note = f"no validation rows to show that {best.name} beats champion v{champion}, which stays"
+    kind = version_kind(client, model_name, champion)
+    return Decision(False, note, ("beats_champion",), champion, None, kind)
+
+
+def version_kind(client: MlflowClient, model_name: str, version: str) -> str:
+    """Versions registered before baselines could win carry no kind tag: they are candidates."""
+    return client.get_model_version(model_name, version).tags.get(KIND_TAG, "candidate")
+
+
+def _against_champion(model_name, champion: str, valid, best: RunResult, capacity):
+    """(note, the champion's metrics on the best model's validation rows or None if unscorable)."""
     champion_model = load_version(model_name, champion)
     # A champion built on features that no longer exist must not block a new feature set.
     if unusable := unscorable_reason(champion_model, valid):
         return f"champion v{champion} cannot be scored: {unusable}", None
     champion_metrics = validation_metrics(valid, churn_probability(champion_model, valid), capacity)
-    candidate, incumbent = metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
+    new, incumbent = best.metrics[GATE_METRIC], champion_metrics[GATE_METRIC]
     note = (
-        f"candidate {GATE_METRIC} {candidate:.4f} {'>' if candidate > incumbent else '<='} "
+        f"{best.name} {GATE_METRIC} {new:.4f} {'>' if new > incumbent else '<='} "
         f"champion v{champion} {incumbent:.4f} on the same {len(valid)} validation rows"
     )
     return note, champion_metrics
 
 
-def _threshold_failures(metrics: dict[str, float], gates: dict[str, float]) -> dict[str, str]:
-    failures = {}
-    if metrics["roc_auc"] < gates["auc_floor"]:
-        failures["auc_floor"] = f"roc_auc {metrics['roc_auc']:.4f} < floor {gates['auc_floor']}"
+def _calibration_failure(metrics: dict[str, float], gates: dict[str, float]) -> dict[str, str]:
     if metrics["ece"] > gates["ece_ceiling"]:
-        failures["ece_ceiling"] = f"ece {metrics['ece']:.4f} > ceiling {gates['ece_ceiling']}"
-    return failures
+        return {"ece_ceiling": f"ece {metrics['ece']:.4f} > ceiling {gates['ece_ceiling']}"}
+    return {}
+
+
+def _weak(metrics: dict[str, float], gates: dict[str, float]) -> tuple[str, ...]:
+    """auc_floor no longer blocks: the best honest model beats none, but it is worth a warning."""
+    value, floor = metrics[GATE_METRIC], gates["auc_floor"]
+    return (f"weak model: {GATE_METRIC} {value:.4f} < auc_floor {floor}",) if value < floor else ()
 
 
 def record_decision(
@@ -90,11 +131,15 @@ def record_decision(
         "champion_decision": "promoted" if decision.promoted else "rejected",
         "champion_reason": decision.reason,
         "failed_gates": ",".join(decision.failed_gates) or "none",
+        "warnings": "; ".join(decision.warnings) or "none",
         "previous_champion_version": decision.champion_version or "none",
     }
-    for key, value in {**tags, "model_version": version}.items():
+    run_tags = {**tags, "model_version": version, "champion_kind": decision.champion_kind}
+    for key, value in run_tags.items():
         client.set_tag(run_id, key, value)
-    for key, value in {**tags, f"validation_{GATE_METRIC}": f"{metrics[GATE_METRIC]:.6f}"}.items():
+    if GATE_METRIC in metrics:
+        tags[f"validation_{GATE_METRIC}"] = f"{metrics[GATE_METRIC]:.6f}"
+    for key, value in tags.items():
         client.set_model_version_tag(model_name, version, key, value)
 
 

@@ -26,10 +26,11 @@ class Settings(dg.ConfigurableResource):
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
 
     def dbt_vars_with(self, **more) -> str:
-        """The --vars argument: the mapping's reason families, the configured overrides and
-        per-run ones."""
-        families = load_mapping(Path(self.mapping_file)).reason_families
-        return json.dumps({"reason_families": families, **json.loads(self.dbt_vars), **more})
+        """The --vars argument: what the mapping says of its log (reason families, what churn
+        means), then the configured overrides, then per-run ones."""
+        mapping = load_mapping(Path(self.mapping_file))
+        from_mapping = {"reason_families": mapping.reason_families, **mapping.churn}
+        return json.dumps({**from_mapping, **json.loads(self.dbt_vars), **more})
 
     @property
     def root(self) -> Path:

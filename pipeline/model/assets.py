@@ -13,49 +13,56 @@ from pipeline.model.scoring import score_with_reasons
 from pipeline.model.risk_tiers import RiskTierConfig
 from pipeline.model.tracking import MlflowTracking
 
-NOT_FEATURES = {"user_id", "as_of_date", "churned", "label_mature"}
 GATE_CHECK = "champion_gate"
 
 
 class ChurnModelConfig(dg.Config):
-    auc_floor: float = 0.6  # a candidate below this validation ROC-AUC never becomes champion
-    ece_ceiling: float = 0.1  # ... nor one whose expected calibration error is above this
+    auc_floor: float = 0.6  # below this validation ROC-AUC the best model is reported as weak (a warning)
+    ece_ceiling: float = 0.1  # above this calibration error a model is not picked or promoted while a better-calibrated one exists
     outreach_capacity: float = 500  # users contacted per date (>= 1) or a share (< 1), for lift/recall@capacity
     diagnostics: bool = True  # MLflow evaluate plots and permutation importance (about 10 s)
 
 
-def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """Numeric columns with at least one value: a log without page timings (say) has those
-    features all null, and a model cannot learn from a column that is never observed."""
-    return [c for c in frame.columns
-            if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()]
+def feature_catalog(con) -> dict[str, tuple[str, str]]:
+    """{feature: (plain words, family)}: the model's features as dbt declares them."""
+    return {f: (w, fam) for f, w, fam in con.execute("select feature, words, family from main.feature_catalog").fetchall()}
+
+
+def feature_columns(frame: pd.DataFrame, catalog: dict) -> list[str]:
+    """The catalog's features that have at least one value: a log without page timings (say)
+    has those features all null, and a model cannot learn from a column never observed."""
+    return [c for c in catalog if c in frame.columns and frame[c].notna().any()]
 
 
 @dg.asset(
     group_name="model", kinds={"mlflow", "scikitlearn"}, pool="duckdb",
-    deps=[dg.AssetKey("churn_training_set")],
+    deps=[dg.AssetKey("churn_training_set"), dg.AssetKey("feature_catalog")],
     check_specs=[dg.AssetCheckSpec(GATE_CHECK, asset="churn_model", blocking=True,
-                                   description="The candidate beats the champion on the same validation rows and passes the AUC floor and calibration ceiling.")],
-    description="Trains candidates and baselines as MLflow child runs, registers the best in churn_model, and moves @champion only past the gate.",
+                                   description="The best model (candidate or baseline) beats the champion on the same validation rows, is calibrated and not weak, on enough data.")],
+    description="Trains candidates and baselines as MLflow child runs, registers the best of them in churn_model, and moves @champion only past the gate.",
 )
 def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duckdb: DuckDBResource,
                 mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         rows = con.sql("select * from main.churn_training_set").df()
         horizon, definition = con.execute("select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
+        catalog = feature_catalog(con)
     outcome = train_and_register(
-        rows, feature_columns(rows), tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
+        rows, feature_columns(rows, catalog), tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
         model_name=mlflow.model_name, artifact_location=mlflow.artifact_location,
         params={"churn_horizon_days": horizon, "churn_definition": definition},
         config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling,
                               capacity=config.outreach_capacity, diagnostics=config.diagnostics),
     )
-    context.log.info(f"{outcome.candidate} registered as v{outcome.model_version}: promoted={outcome.promoted} ({outcome.reason})")
+    context.log.info(f"{outcome.candidate} ({outcome.kind}) registered as v{outcome.model_version}: "
+                     f"promoted={outcome.promoted} ({outcome.reason}); data_state={outcome.data_state}")
     with duckdb.get_connection() as con:
         write_importance(con, outcome)
     return dg.MaterializeResult(
         metadata={"mlflow_parent_run_id": outcome.run_id, "model_version": outcome.model_version,
-                  "best_candidate": outcome.candidate, "promoted_to_champion": outcome.promoted,
+                  "best_candidate": outcome.candidate, "best_kind": outcome.kind,
+                  "promoted_to_champion": outcome.promoted, "champion_kind": outcome.champion_kind,
+                  "data_state": outcome.data_state, "data_message": outcome.data_message or "none",
                   **{f"valid_{name}": float(value) for name, value in outcome.metrics.items()},
                   "comparison": dg.MetadataValue.md(_comparison_table(outcome))},
         check_results=[_gate_result(outcome)],
@@ -63,15 +70,21 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
 
 
 def _gate_result(outcome: TrainingOutcome) -> dg.AssetCheckResult:
-    """Failing the gate keeps the old champion. That only blocks scoring (ERROR) when there is
-    no champion at all to score with; otherwise it is a warning and scoring goes on."""
+    """Passes when the new best model was promoted cleanly on enough data. Otherwise a warning:
+    a weak model, too little data or a better old champion must not stop scoring. ERROR (which
+    blocks scoring) only if no champion exists at all, which training now avoids whenever there
+    are rows."""
     has_champion = outcome.promoted or outcome.champion_version is not None
+    clean = outcome.data_state == "ok" and not outcome.failed_gates and not outcome.warnings
     return dg.AssetCheckResult(
         check_name=GATE_CHECK,
-        passed=outcome.promoted,
+        passed=outcome.promoted and clean,
         severity=dg.AssetCheckSeverity.WARN if has_champion else dg.AssetCheckSeverity.ERROR,
         metadata={
             "decision": outcome.reason, "failed_gates": ", ".join(outcome.failed_gates) or "none",
+            "warnings": "; ".join(outcome.warnings) or "none",
+            "data_state": outcome.data_state, "data_message": outcome.data_message or "none",
+            "best_model": f"{outcome.candidate} ({outcome.kind})", "champion_kind": outcome.champion_kind,
             "candidate_version": outcome.model_version, "champion_version": outcome.champion_version or "none",
             "candidate": json.dumps({k: round(v, 4) for k, v in outcome.metrics.items()}),
             "champion_on_same_rows": json.dumps({k: round(v, 4) for k, v in (outcome.champion_metrics or {}).items()}),
@@ -83,21 +96,22 @@ def _gate_result(outcome: TrainingOutcome) -> dg.AssetCheckResult:
 def _comparison_table(outcome: TrainingOutcome) -> str:
     names = ["roc_auc", "pr_auc", "brier", "log_loss", "ece", "lift_top_decile"]
     lines = ["| run | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for run, metrics in outcome.comparison.items():
+    for run, metrics in outcome.comparison.items():  # a run fitted without validation has none
         lines.append(f"| {run} | " + " | ".join(f"{metrics.get(n, float('nan')):.3f}" for n in names) + " |")
     return "\n".join(lines)
 
 
 @dg.asset(
     group_name="model", kinds={"mlflow", "duckdb"}, pool="duckdb",
-    deps=[churn_model, dg.AssetKey("churn_training_set")],
+    deps=[churn_model, dg.AssetKey("churn_training_set"), dg.AssetKey("feature_catalog")],
     description="Churn probability, risk tier and top 3 reasons of every user on the latest date, from churn_model@champion; every day is kept in ml.churn_scores.",
 )
 def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         latest = con.sql("select * from main.churn_training_set "
                          "where as_of_date = (select max(as_of_date) from main.churn_training_set)").df()
-    scores = score_with_reasons(latest, config, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
+        words = feature_catalog(con)
+    scores = score_with_reasons(latest, config, words=words, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
     with duckdb.get_connection() as con:
         write_scores(con, scores)
     return dg.MaterializeResult(metadata={

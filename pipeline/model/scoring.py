@@ -9,15 +9,17 @@ from pipeline.model.risk_tiers import RiskTierConfig, risk_tiers
 REASON_COLUMNS = [f"{prefix}_{i}" for i in (1, 2, 3) for prefix in ("reason", "reason_family")]
 
 
-def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, tracking_uri: str, model_name: str) -> pd.DataFrame:
-    """user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1..3, reason_family_1..3."""
+def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, words: dict, tracking_uri: str,
+                       model_name: str) -> pd.DataFrame:
+    """user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1..3, reason_family_1..3;
+    `words` is the feature catalog, {feature: (plain words, family)}."""
     version = alias_version(use_tracking_store(tracking_uri), model_name, "champion")
     if version is None:
-        raise LookupError(f"churn_model has no @champion in {tracking_uri}: the first training did not pass the gate")
+        raise LookupError(f"{model_name} has no @champion in {tracking_uri}: train it first (asset churn_model)")
     model = load_version(model_name, version)  # loaded once: the reasons explain this very probability
     scores = features[["user_id", "as_of_date"]].assign(
         churn_probability=churn_probability(model, features), model_version=version)
     scores["risk_tier"] = risk_tiers(scores["churn_probability"], config)
-    reasons = top_reasons(model, features, input_columns(model))
+    reasons = top_reasons(model, features, input_columns(model), words=words)
     reasons = reasons.rename(columns={f"family_{i}": f"reason_family_{i}" for i in (1, 2, 3)})
     return scores.join(reasons[REASON_COLUMNS])

@@ -21,6 +21,7 @@ class Mapping:
     timestamp_format: str = "ISO8601"
     timezone: str = "UTC"
     reason_families: dict[str, str] = field(default_factory=dict)  # event type -> cause family
+    churn: dict = field(default_factory=dict)  # dbt vars of what churn means for this log
 
 
 def event_type_key(value: str) -> str:
@@ -51,6 +52,7 @@ def load_mapping(path: Path) -> Mapping:
         timestamp_format=str(stamp.get("format", "ISO8601")),
         timezone=str(stamp.get("timezone", "UTC")),
         reason_families=_reason_families(spec, path),
+        churn=_churn(spec, path),
     )
 
 
@@ -68,3 +70,28 @@ def _reason_families(spec: dict, path: Path) -> dict[str, str]:
     if wrong:
         raise MappingError(f"{path}: reason_families {wrong}: a family is one of {REASON_FAMILIES}")
     return families
+
+
+# The mapping's `churn:` keys and the dbt var each sets (CHURN_DBT_VARS still overrides them).
+CHURN_KEYS = {"definition": "churn_definition", "horizon_days": "churn_horizon_days",
+              "event_types": "churn_event_types"}
+CHURN_DEFINITIONS = ("no_order", "no_activity", "no_event_of", "subscription")
+
+
+def _churn(spec: dict, path: Path) -> dict:
+    """What churn means for this log, as dbt vars: a log's owner says it once, in its mapping."""
+    churn = _section(spec, "churn", path)
+    unknown = sorted(set(churn) - set(CHURN_KEYS))
+    if unknown:
+        raise MappingError(f"{path}: unknown keys under 'churn:' {unknown}; allowed: {sorted(CHURN_KEYS)}")
+    if churn.get("definition", "no_order") not in CHURN_DEFINITIONS:
+        raise MappingError(f"{path}: churn.definition {churn['definition']!r} is not one of {CHURN_DEFINITIONS}")
+    if "horizon_days" in churn and not (isinstance(churn["horizon_days"], int) and churn["horizon_days"] > 0):
+        raise MappingError(f"{path}: churn.horizon_days must be a positive whole number of days, got {churn['horizon_days']!r}")
+    types = churn.get("event_types", [])
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise MappingError(f"{path}: churn.event_types must be a list of event types, got {types!r}")
+    if churn.get("definition") == "no_event_of" and not types:
+        raise MappingError(f"{path}: churn.definition no_event_of needs churn.event_types (e.g. [post, order])")
+    values = {**churn, "event_types": [event_type_key(t) for t in types]} if types else churn
+    return {CHURN_KEYS[key]: value for key, value in values.items()}

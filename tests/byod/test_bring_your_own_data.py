@@ -58,7 +58,7 @@ def web_clickstream(events: pd.DataFrame) -> pd.DataFrame:
 # users for the model's calibration to be measurable against the gate.
 SHAPES = {
     "purchases_only": (purchases_only, "{}", 1500),
-    "subscription_app": (subscription_app, '{"churn_definition": "no_activity"}', 400),
+    "subscription_app": (subscription_app, "{}", 400),  # its mapping says churn is no activity
     "web_clickstream": (web_clickstream, "{}", 400),
 }
 

@@ -4,6 +4,11 @@ measures uplift, and the measurement is checked against the simulator's true eff
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -12,6 +17,7 @@ import pytest
 from demo.campaign import continue_world, load_plan, write as write_campaign
 from demo.generate import generate, write
 from demo.uplift_check import measured_vs_true
+from pipeline.settings import DBT_PROJECT_DIR
 
 END = dt.date(2026, 4, 30)
 DAYS = 90
@@ -31,11 +37,23 @@ def loop(tmp_path_factory, pipeline_runner):
     write(demo, data, bad_row_rate=0.001, seed=11)
     runner = pipeline_runner(data, dbt_vars=json.dumps(VARS))
     assert runner.run(FIRST, LAST, diagnostics=False).success
+    features_before = per_date_digest(runner.settings.warehouse)
     plan = load_plan(data, demo.world)
     result = continue_world(demo.world, WINDOW, plan, reps=30, seed=11)
     write_campaign(result, demo.world, data, bad_row_rate=0.001, seed=11)
     assert runner.run(NEXT_FIRST, NEXT_LAST, diagnostics=False).success
-    return {"data": data, "plan": plan, "result": result, "settings": runner.settings}
+    return {"data": data, "plan": plan, "result": result, "settings": runner.settings,
+            "features_before": features_before}
+
+
+def per_date_digest(warehouse) -> dict:
+    """{as_of_date: (rows, digest)} of the incremental per-type feature table."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("""
+            select as_of_date, count(*), sum(hash(user_id, event_type, events_7d, events_30d, events_90d,
+                active_days_30d, days_since_last, trend, share_30d))
+            from user_event_type_features group by as_of_date""").fetchall()
+    return {day: (n, digest) for day, n, digest in rows}
 
 
 def serving(loop, sql) -> pd.DataFrame:
@@ -94,3 +112,20 @@ def test_ab_report_compares_the_playbook_arms(loop):
     arms = serving(loop, "select variant, count(*) n from action_assignments where experiment is not null group by 1")
     counts = dict(zip(arms["variant"], arms["n"]))
     assert abs(counts["A"] - counts["B"]) < 3 * (counts["A"] + counts["B"]) ** 0.5
+
+
+def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_build(loop, tmp_path):
+    """The 14 later days add the new observation dates; every date computed before and still
+    on the spine keeps its rows untouched; and the incremental table equals a full rebuild."""
+    before, after = loop["features_before"], per_date_digest(loop["settings"].warehouse)
+    kept = set(before) & set(after)
+    new = set(after) - set(before)
+    assert len(kept) >= 10 and 2 <= len(new) <= 3  # two Mondays and the new scoring date
+    assert all(before[day] == after[day] for day in kept)
+    assert max(after) == dt.date.fromisoformat(NEXT_LAST)
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(loop["settings"].warehouse, copy)
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "user_event_type_features",
+                    "--full-refresh", "--profiles-dir", ".", "--vars", json.dumps(VARS), "--quiet"],
+                   cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)
+    assert per_date_digest(copy) == after

@@ -8,7 +8,9 @@ FEATURES = [*SIGNAL_FEATURES, "noise_0"]
 PURCHASE_FEATURES = ["repeat_order_days", "first_to_last_order_days", "first_order_age_days"]
 
 
-def make_rows(n_users=3000, n_dates=8, seed=0, n_noise=1, purchases=False, segments=False):
+def make_rows(
+    n_users=3000, n_dates=8, seed=0, n_noise=1, purchases=False, segments=False, trend=False
+):
     """Weekly observation dates; churn rises with recency and slow pages, falls with orders.
 
     The last date is immature (its label window is still open), so churned is null there.
@@ -43,7 +45,18 @@ def make_rows(n_users=3000, n_dates=8, seed=0, n_noise=1, purchases=False, segme
         rows = rows.assign(**_purchase_history(rng, engagement, recency))
     if segments:
         rows = rows.assign(**_segments(orders, recency))
+    if trend:
+        rows = rows.assign(activity_trend=_activity_trend(rng, recency))
     return rows
+
+
+def _activity_trend(rng, recency):
+    """(recent - earlier event rate) / (earlier + 1), as in user_features.sql: it falls towards
+    -1 as users drift away (and recency grows); null on a few rows to exercise the fill."""
+    earlier = rng.gamma(2.0, 1.0, len(recency))
+    recent = earlier * rng.gamma(4.0, 0.25, len(recency)) * np.exp(-recency / 15)
+    trend = (recent - earlier) / (earlier + 1)
+    return np.where(rng.random(len(recency)) < 0.05, np.nan, trend)
 
 
 def _purchase_history(rng, engagement, recency):

@@ -38,7 +38,7 @@ def test_lineage_runs_from_raw_events_to_serving(defs):
     assert {"raw_events", "int_user_days_aggregated", "user_features", "churn_model", "churn_scores",
             "user_segments"} <= upstream
     model_inputs = {k.to_user_string() for k in graph.get(dg.AssetKey("churn_model")).parent_keys}
-    assert model_inputs == {"churn_training_set"}
+    assert model_inputs == {"churn_training_set", "feature_catalog"}  # the rows, and which columns are features
     # Actions need today's scores, customer values and segments, and are published.
     decided_from = {k.to_user_string() for k in graph.get_ancestor_asset_keys(dg.AssetKey("action_queue"))}
     assert {"churn_scores", "customer_value", "user_segments", "playbook"} <= decided_from

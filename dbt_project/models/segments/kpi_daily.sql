@@ -111,11 +111,15 @@ daily_activity as (
 
 -- Churn share among matured labels only: an open horizon would count users as churned
 -- who simply have not had the time to come back yet.
+-- Among users active at the date (churn_status 'active'): long-lapsed users, also on the
+-- spine, would make the rate say more about the past than about the period.
 matured_churn as (
-    select as_of_date, avg(cast(churned as double)) as churn_rate
-    from {{ ref('churn_labels') }}
-    where label_mature
-    group by as_of_date
+    select labels.as_of_date, avg(cast(labels.churned as double)) as churn_rate
+    from {{ ref('churn_labels') }} as labels
+    inner join {{ ref('user_churn_status') }} as status
+        on status.user_id = labels.user_id and status.as_of_date = labels.as_of_date
+    where labels.label_mature and status.churn_status = 'active'
+    group by labels.as_of_date
 ),
 
 -- Windows reaching back before the first loaded day would be undercounted: null, not low.

@@ -1,6 +1,6 @@
 -- Flow between lifecycle stages from one observation date to the next, for the
 -- lifecycle-flow (Sankey) dashboard. Users who leave the spine (no event in
--- active_lookback_days) flow to 'churned'; users who join it flow from 'new'.
+-- spine_max_inactive_days, when set) flow to 'churned'; users who join it flow from 'new'.
 {{ config(contract={'enforced': true}) }}
 
 with
