@@ -12,41 +12,17 @@ and how often the top reason's cause family names the true driver's family.
 
 import argparse
 import os
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from demo.truth import load_truth, true_churn
 from ml.baselines import fit_baselines
 from ml.explain import top_reasons
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
 from ml.split import time_split
 from pipeline.settings import REPO_ROOT, load_settings
-
-# The shop's truth names drivers; the worlds' truth carries driver_family itself.
-SHOP_DRIVER_FAMILY = {"page_load": "experience", "service": "service", "delivery": "logistics",
-                      "complaint": "trust", "price": "value_or_price"}
-
-
-def load_truth(root: Path) -> pd.DataFrame:
-    truth = pd.read_csv(root / "demo_truth" / "ground_truth.csv", parse_dates=["churn_date", "returned_date"])
-    if "driver_family" not in truth.columns:
-        truth["driver_family"] = truth["churn_driver"].map(SHOP_DRIVER_FAMILY)
-    return truth
-
-
-def true_churn(rows: pd.DataFrame, truth: pd.DataFrame, horizon: int, *, new_only: bool = False) -> pd.Series:
-    """Gone by the end of the horizon and not back; `new_only`: leaving within the horizon
-    (users gone before the date are the ones a team can no longer act on in time)."""
-    joined = rows[["user_id", "as_of_date"]].merge(truth, on="user_id", how="left")
-    date = pd.to_datetime(joined["as_of_date"])
-    end = date + pd.Timedelta(days=horizon)
-    gone = joined["churn_date"].notna() & (joined["churn_date"] <= end)
-    if new_only:
-        gone &= joined["churn_date"] > date
-    back_by_end = joined["returned_date"].notna() & (joined["returned_date"] <= end)
-    return (gone & ~back_by_end).astype(int).set_axis(rows.index)
 
 
 def reason_match(valid, leaving, truth, model, words) -> tuple[float, float, int]:

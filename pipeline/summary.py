@@ -12,6 +12,7 @@ def print_summary(settings: Settings) -> None:
     with duckdb.connect(str(settings.serving_db), read_only=True) as con:
         users, as_of = con.execute("select count(*), max(as_of_date) from user_segments").fetchone()
         tiers = dict(con.execute("select risk_tier, count(*) from user_segments group by 1").fetchall())
+        statuses = dict(con.execute("select churn_status, count(*) from user_segments group by 1").fetchall())
         vip_share = con.execute("select max(revenue_share) from segment_summary where segment_type = 'value_tier' "
                                 "and segment = 'vip' and as_of_date = (select max(as_of_date) from segment_summary)").fetchone()[0]
         tables = [r[0] for r in con.execute("show tables").fetchall()]
@@ -20,8 +21,13 @@ def print_summary(settings: Settings) -> None:
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
     metrics = client.get_run(champion.run_id).data.metrics
     print()
-    print(f"Scored {users} users as of {as_of}: "
+    scored = statuses.get("active", 0) + statuses.get("lapsed", 0)
+    print(f"Scored {scored} of {users} users as of {as_of}: "
           + ", ".join(f"{tiers.get(t, 0)} {t} risk" for t in ("high", "medium", "low")))
+    if lapsed := statuses.get("lapsed", 0):
+        print(f"  {lapsed} of them lapsed already (no qualifying activity in the horizon): see win_back_probability")
+    if off_spine := users - scored:
+        print(f"  {off_spine} users have no live subscription (churn_status ended / never_subscribed): not scored")
     baselines = ", ".join(f"{k.removeprefix('baseline_').removesuffix('_roc_auc')} {v:.3f}"
                           for k, v in sorted(metrics.items()) if k.startswith("baseline_") and k.endswith("_roc_auc"))
     print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('roc_auc', float('nan')):.3f}"

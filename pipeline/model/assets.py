@@ -108,8 +108,9 @@ def _comparison_table(outcome: TrainingOutcome) -> str:
 )
 def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
+        # In user order: tiers break probability ties by position, and a re-run must give the same tiers.
         latest = con.sql("select * from main.churn_training_set "
-                         "where as_of_date = (select max(as_of_date) from main.churn_training_set)").df()
+                         "where as_of_date = (select max(as_of_date) from main.churn_training_set) order by user_id").df()
         words = feature_catalog(con)
     scores = score_with_reasons(latest, config, words=words, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
     with duckdb.get_connection() as con:

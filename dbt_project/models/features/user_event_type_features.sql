@@ -12,7 +12,7 @@
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
     on_schema_change='fail',
-    post_hook=keep_observation_dates_only(),
+    post_hook="{{ keep_observation_dates_only() }}",
 ) }}
 
 with
