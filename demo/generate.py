@@ -25,7 +25,6 @@ from demo import landing, worlds
 from demo.events import COLUMNS
 from demo.population import draw_population, users_frame
 from demo.simulate import DRIVERS, World
-from demo.worlds import files as world_files
 
 WORLD_FILE = "demo_truth/world.pkl"
 
@@ -92,10 +91,11 @@ def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
     landing.clear(out_dir)
     # A separate stream from the simulation's, so the same demo gets the same dirt.
     rng = np.random.default_rng([seed, 1])
-    # The shop's export is the raw-event contract; other worlds' exports have their own columns.
+    # The shop's export is the raw-event contract; the other worlds write times as such
+    # exports usually do, ISO 8601 with a Z.
     shop = list(demo.events.columns) == COLUMNS
-    rows = (landing.write_events if shop else world_files.write_events)(
-        demo.events, out_dir, bad_row_rate, rng)
+    rows = landing.write_events(demo.events, out_dir, bad_row_rate, rng,
+                                time_format=None if shop else "%Y-%m-%dT%H:%M:%SZ")
     landing.write_table(demo.users, out_dir / "landing/users/users.csv", "%Y-%m-%d %H:%M:%S")
     landing.write_table(demo.truth, out_dir / "demo_truth/ground_truth.csv", "%Y-%m-%d")
     if demo.subscriptions is not None:

@@ -27,15 +27,20 @@ def clear(out_dir: Path) -> None:
         shutil.rmtree(out_dir / sub, ignore_errors=True)
 
 
-def write_events(events: pd.DataFrame, out_dir: Path, bad_row_rate: float, rng) -> int:
+def write_events(events: pd.DataFrame, out_dir: Path, bad_row_rate: float, rng,
+                 time_format: str | None = None) -> int:
     """One events.csv per UTC day under landing/events/date=YYYY-MM-DD/; returns rows written.
 
     Each file: the day's clean rows in time order, then its duplicates, then its bad rows.
     Strings are always quoted and numbers never, so a CSV sniffer that samples only the top
-    of a file still picks up the quoting that the rare "12,3x" amounts rely on.
+    of a file still picks up the quoting that the rare "12,3x" amounts rely on. Columns are
+    found by name (the worlds' exports have their own); `time_format` (strftime) writes times
+    as such an export would, by default as the contract's "YYYY-MM-DD HH:MM:SS".
     """
     table = pa.Table.from_pandas(events, preserve_index=False)
-    table = table.set_column(2, "event_time", pc.cast(table["event_time"], pa.string()))
+    times = table["event_time"]
+    times = pc.cast(times, pa.string()) if time_format is None else pc.strftime(times, time_format)
+    table = table.set_column(table.column_names.index("event_time"), "event_time", times)
     day = events["event_time"].to_numpy().astype("datetime64[D]")
     dups, dup_day = _copies(table, day, bad_row_rate / 2, rng)
     bad, bad_day = _copies(table, day, bad_row_rate, rng)
@@ -63,11 +68,13 @@ def _copies(table: pa.Table, day: np.ndarray, rate: float, rng) -> tuple[pa.Tabl
 
 
 def _spoil(bad: pa.Table, rng) -> pa.Table:
-    """Spoil one field per row: no user_id, an unparseable time or a non-numeric amount."""
-    which = rng.integers(0, 3, bad.num_rows)
+    """Spoil one field per row: no user_id, an unparseable time or a non-numeric amount
+    (without an amount column, only the first two)."""
+    spoilable = [("event_time", _BAD_TIMES)] + ([("amount", _BAD_AMOUNTS)] if "amount" in bad.column_names else [])
+    which = rng.integers(0, 1 + len(spoilable), bad.num_rows)
     no_user = pc.if_else(pa.array(which == 0), pa.scalar(None, pa.string()), bad["user_id"])
-    bad = bad.set_column(1, "user_id", no_user)
-    for k, (col, junk) in enumerate([("event_time", _BAD_TIMES), ("amount", _BAD_AMOUNTS)], 1):
+    bad = bad.set_column(bad.column_names.index("user_id"), "user_id", no_user)
+    for k, (col, junk) in enumerate(spoilable, 1):
         values = pa.array(np.array(junk)[rng.integers(0, len(junk), bad.num_rows)], pa.string())
         i = bad.column_names.index(col)
         bad = bad.set_column(i, col, pc.if_else(pa.array(which == k), values, bad[col]))
