@@ -34,4 +34,8 @@ def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, words:
         return scores.assign(**{column: None for column in REASON_COLUMNS})
     reasons = top_reasons(model, features[explained], columns, words=words, reference=reference)
     reasons = reasons.rename(columns={f"family_{i}": f"reason_family_{i}" for i in (1, 2, 3)})
-    return scores.join(reasons[REASON_COLUMNS])
+    joined = scores.join(reasons[REASON_COLUMNS])
+    # Unexplained rows as None, not float NaN: DuckDB reads an object column by sampling it, and
+    # a NaN first could store the text 'nan' instead of NULL.
+    words = joined[REASON_COLUMNS].astype(object)
+    return joined.assign(**words.where(words.notna(), None))
