@@ -102,15 +102,7 @@ class EventLog:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """One array per internal column, absent values filled in."""
-        total = sum(len(b["user"]) for b in self._batches)
-        out = {name: np.full(total, missing, dtype) for name, (dtype, missing) in _FIELDS.items()}
-        pos = 0
-        for b in self._batches:
-            n = len(b["user"])
-            for name, values in b.items():
-                out[name][pos : pos + n] = values
-            pos += n
-        return out
+        return stack_batches(self._batches, _FIELDS)
 
 
 def to_frame(ev: dict[str, np.ndarray], keep: np.ndarray, user_ids: np.ndarray,
@@ -171,3 +163,17 @@ def _ids(prefix: str, numbers: np.ndarray, width: int, absent=None) -> pa.Array:
     data = np.ascontiguousarray(chars.T)
     buffers = [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.large_string(), len(numbers), buffers, int(absent.sum()))
+
+
+def stack_batches(batches: list[dict], fields: dict) -> dict[str, np.ndarray]:
+    """Batches of event columns as one array per field ({name: (dtype, missing value)});
+    a field a batch lacks gets the missing value."""
+    total = sum(len(b["user"]) for b in batches)
+    out = {name: np.full(total, missing, dtype) for name, (dtype, missing) in fields.items()}
+    pos = 0
+    for b in batches:
+        n = len(b["user"])
+        for name, values in b.items():
+            out[name][pos : pos + n] = values
+        pos += n
+    return out

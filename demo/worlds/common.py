@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from demo.events import _ids, _lookup
+from demo.events import _ids, _lookup, stack_batches
 from demo.population import DAY, EXISTING_SHARE, MAX_TENURE_DAYS
 
 # When sessions start (index = UTC hour): a little at lunch, mostly in the evening.
@@ -84,16 +84,7 @@ class Log:
             self._batches.append({"type": etype, "user": user, "t": t, **cols})
 
     def arrays(self) -> dict[str, np.ndarray]:
-        total = sum(len(b["user"]) for b in self._batches)
-        out = {name: np.full(total, missing, dtype)
-               for name, (dtype, missing) in self.fields.items()}  # fmt: skip
-        pos = 0
-        for b in self._batches:
-            n = len(b["user"])
-            for name, values in b.items():
-                out[name][pos : pos + n] = values
-            pos += n
-        self._batches = []
+        out, self._batches = stack_batches(self._batches, self.fields), []
         return out
 
 
