@@ -53,8 +53,9 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
+# The data folder and the Dagster home are readable by their owner only.
 $(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
+	install -d -m 700 $(CHURN_DATA_DIR) $(DAGSTER_HOME)
 	cp $< $@
 
 # dagster-dbt reads dbt's manifest; outside `dagster dev` it must be built explicitly.

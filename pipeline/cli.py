@@ -1,51 +1,97 @@
 """`python -m pipeline.cli run|summary`: what `make run` calls.
 
-`run` loads every landing day that is not loaded yet as ONE Dagster run over the partition
-range (raw_events and the daily dbt models have a single-run backfill policy), recorded in
-the Dagster instance under $DAGSTER_HOME like any other run. With nothing new it does nothing.
+`run` loads, as ONE Dagster run over the partition range (raw_events and the daily dbt models
+have a single-run backfill policy), every landing day that no run has loaded successfully,
+whose last run failed, or whose files changed since it was loaded. The run is recorded in the
+Dagster instance under $DAGSTER_HOME (default <data>/dagster_home) like any other run. With
+nothing to do it does nothing.
+
+One `run` at a time per data folder (pipeline/run_guard.py): a second one exits at once with
+status 75. Before picking days, runs left in flight by a killed process are marked failed and
+their pool slots freed, so a crash never blocks the next run and its days are redone.
 """
 
 import argparse
+import os
+import shutil
 import sys
+from pathlib import Path
 
-import dagster as dg
+from pipeline.run_guard import RunInProgress, exclusive_run, private_dir
+from pipeline.settings import REPO_ROOT, Settings, load_settings
 
-from pipeline.definitions import defs
-from pipeline.jobs import RANGE_END, RANGE_START, unloaded_landing_days
-from pipeline.raw.read import landing_days
-from pipeline.settings import load_settings
-from pipeline.summary import print_summary
+EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
 
 
-def run() -> int:
-    settings = load_settings()
+def run(settings: Settings) -> int:
+    """Under the run lock: clean up after dead runs, pick the days, run them."""
+    # Imported here, so that a second run is turned away before loading the definitions (slow).
+    import dagster as dg
+
+    from pipeline.definitions import defs
+    from pipeline.jobs import JOB_NAME, landing_days_to_run, run_tags
+    from pipeline.raw.read import landing_days
+    from pipeline.run_guard import sweep_dead_runs
+
     instance = dg.DagsterInstance.get()
-    partitions = defs.resolve_job_def("daily_pipeline").partitions_def
-    days = unloaded_landing_days(instance, partitions, settings)
+    for line in sweep_dead_runs(instance):
+        print(line)
+    partitions = defs.resolve_job_def(JOB_NAME).partitions_def
+    days = landing_days_to_run(instance, partitions, settings)
     if not days and settings.serving_db.exists():
-        print("Every landing day is loaded and the serving file is published: nothing to do.")
+        print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.")
         return 0
-    if not days:  # loaded before, but a later step failed: redo the latest day end to end
-        days = [landing_days(settings.landing_events)[-1]]
-    print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run ({len(days)} days to load)")
-    result = defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=instance, tags={RANGE_START: days[0], RANGE_END: days[-1]}, raise_on_error=False,
+    if not days:  # loaded, but the serving file is missing: redo the latest day end to end
+        loaded = landing_days(settings.landing_events)
+        if not loaded:
+            print(f"No landing day in {settings.landing_events}: nothing to load.", file=sys.stderr)
+            return 1
+        days = [loaded[-1]]
+    print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run "
+          f"({len(days)} landing days new, changed or not loaded successfully)")
+    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+        instance=instance, tags=run_tags(settings, days), raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},  # the UI keeps the full log
     )
     if not result.success:
-        print(f"Run {result.run_id} failed; open the Dagster UI (make dev) to see which step and why.", file=sys.stderr)
+        print(f"Run {result.run_id} failed; open the Dagster UI (make dev) to see which step and why. "
+              "The next run loads its days again.", file=sys.stderr)
         return 1
     return 0
+
+
+def prepare_dagster_home(settings: Settings) -> None:
+    """The data folder and the Dagster home, owner-only, with the instance settings of pipeline/dagster.yaml."""
+    private_dir(settings.root)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))  # never a throwaway instance
+    home = Path(os.environ["DAGSTER_HOME"])
+    private_dir(home)
+    if not (home / "dagster.yaml").exists():  # `make setup` copies it; a bare `python -m pipeline.cli run` too
+        shutil.copyfile(REPO_ROOT / "pipeline" / "dagster.yaml", home / "dagster.yaml")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["run", "summary"])
     args = parser.parse_args()
-    status = run() if args.command == "run" else 0
-    if status == 0:
-        print_summary(load_settings())
-    return status
+    settings = load_settings()
+    if args.command == "summary":
+        from pipeline.summary import print_summary
+
+        print_summary(settings)
+        return 0
+    prepare_dagster_home(settings)
+    try:
+        with exclusive_run(settings.root):
+            status = run(settings)
+            if status == 0:
+                from pipeline.summary import print_summary
+
+                print_summary(settings)  # still under the lock: it reads the warehouse
+            return status
+    except RunInProgress as err:
+        print(f"Not started: {err}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
 
 
 if __name__ == "__main__":

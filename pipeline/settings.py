@@ -45,8 +45,17 @@ class Settings(dg.ConfigurableResource):
         return self.root / "landing" / "users"
 
     @property
+    def landing_subscriptions(self) -> Path:
+        return self.root / "landing" / "subscriptions"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for the pipeline's runs: artifacts and the parse they reuse."""
+        return self.root / "dbt_target"
 
     @property
     def serving_db(self) -> Path:

@@ -3,8 +3,10 @@
    - no_order: no order in the horizon (a shop);
    - no_activity: no action of the user at all (the shop's own sends do not count);
    - no_event_of: no event of the types in var churn_event_types ("no post and no order");
-   - subscription: the subscription ends (a subscription_end event) within the horizon;
-     only users with a live subscription are on the churn spine. #}
+   - subscription: the subscription ends within the horizon; only users with a live
+     subscription are on the churn spine. Subscriptions come from subscription_start /
+     subscription_end events, from the optional subscriptions file (raw.subscriptions: a
+     start on start_date, an end on end_date, the first day without access), or both. #}
 
 {% macro churn_definition() %}
   {%- set definition = var('churn_definition') %}
@@ -35,11 +37,27 @@
   {%- endif %}
 {% endmacro %}
 
-{# Subscription events with their times (start and end may fall on the same day). #}
+{# Subscription starts and ends with their times (start and end may fall on the same day):
+   the events, then the file's spells, a start at midnight of start_date and an end at
+   midnight of end_date. A spell that ends on the day the user's next one starts is not an
+   end (no day without access; equal times would otherwise read as ended). #}
 {% macro subscription_events() %}
     select user_id, event_time, cast(event_time as date) as activity_date, event_type
     from {{ ref('stg_events__events') }}
     where event_type in ('subscription_start', 'subscription_end')
+
+    union all
+
+    select user_id, cast(start_date as {{ dbt.type_timestamp() }}), start_date, 'subscription_start'
+    from {{ source('raw', 'subscriptions') }}
+
+    union all
+
+    select spells.user_id, cast(spells.end_date as {{ dbt.type_timestamp() }}), spells.end_date, 'subscription_end'
+    from {{ source('raw', 'subscriptions') }} as spells
+    left join {{ source('raw', 'subscriptions') }} as next_spells
+        on next_spells.user_id = spells.user_id and next_spells.start_date = spells.end_date
+    where spells.end_date is not null and next_spells.user_id is null
 {% endmacro %}
 
 {# Per row of `spine` (a relation or CTE with user_id, as_of_date): churned 1/0 in the

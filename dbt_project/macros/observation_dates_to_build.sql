@@ -1,7 +1,9 @@
 {# The observation dates an incremental feature model computes in this run: on a full build
    every date of int_observation_dates; afterwards only dates it has no rows for yet, plus
-   the scoring date (recomputed, as the latest day may have grown). A date's rows are never
-   recomputed once the date is past: features as of a date do not change. #}
+   the scoring date (recomputed, as the latest day may have grown), plus every date from
+   the run's first landing day on (run_var start_date: a past landing day reloaded with late
+   files changes the features of the dates after it). Otherwise a date's rows are never
+   recomputed: features as of a past date do not change. #}
 {% macro observation_dates_to_build() %}
     select observation_dates.as_of_date
     from {{ ref('int_observation_dates') }} as observation_dates
@@ -9,6 +11,9 @@
     left join (select distinct as_of_date from {{ this }}) as built
         on built.as_of_date = observation_dates.as_of_date
     where built.as_of_date is null or observation_dates.dates_back = 0
+    {%- if run_var('start_date') %}
+        or observation_dates.as_of_date >= cast({{ quoted(run_var('start_date')) }} as date)
+    {%- endif %}
     {%- endif %}
 {% endmacro %}
 

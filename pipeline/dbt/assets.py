@@ -7,12 +7,14 @@
 dbt tests become asset checks of the models they test.
 """
 
-from datetime import timedelta
+import os
+from datetime import date, timedelta
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
+from pipeline.jobs import PARTITION, RANGE_END, RANGE_START
 from pipeline.settings import Settings
 
 TRANSLATOR = ChurnDbtTranslator()
@@ -27,21 +29,50 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
     def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
         window = context.partition_time_window
         # The window end is exclusive; dbt's end_date is the last landing day, inclusive.
-        run_vars = settings.dbt_vars_with(start_date=f"{window.start:%Y-%m-%d}", end_date=f"{window.end - timedelta(days=1):%Y-%m-%d}")
-        yield from dbt.cli(["build", "--vars", run_vars], context=context).stream()
+        yield from build(context, dbt, settings, f"{window.start:%Y-%m-%d}", f"{window.end - timedelta(days=1):%Y-%m-%d}")
 
     @dbt_assets(
         manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/features",
         name="dbt_feature_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
     def dbt_feature_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
-        yield from dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context).stream()
+        # A run that (re)loads past landing days recomputes the observation dates after them.
+        yield from build(context, dbt, settings, *_run_days(context))
 
     @dbt_assets(
         manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/segments tag:actions",
         name="dbt_segment_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
     def dbt_segment_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
-        yield from dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context).stream()
+        yield from build(context, dbt, settings, *_run_days(context))
 
     return [dbt_daily_models, dbt_feature_models, dbt_segment_models]
+
+
+def _run_days(context: dg.AssetExecutionContext) -> tuple[str | None, str | None]:
+    """The landing days the run loads (its partition range), for the unpartitioned steps."""
+    tags = context.run.tags
+    first = tags.get(RANGE_START) or tags.get(PARTITION)
+    last = tags.get(RANGE_END) or first
+    return (f"{date.fromisoformat(first)}", f"{date.fromisoformat(last)}") if first else (None, None)
+
+
+def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings,
+          start_date: str | None, end_date: str | None):
+    """`dbt build` of the asset's selection. The landing days of the run go to dbt in the
+    CHURN_RUN_START_DATE / _END_DATE environment variables (macro run_var), not --vars: dbt
+    parses the whole project again whenever --vars change, so every invocation gets the same
+    --vars and target folder and reuses the last one's parse (partial_parse.msgpack)."""
+    env = {"CHURN_RUN_START_DATE": start_date or "", "CHURN_RUN_END_DATE": end_date or ""}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)  # dbt's subprocess inherits the environment (steps run one at a time)
+    try:
+        invocation = dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context,
+                             target_path=settings.dbt_target)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield from invocation.stream()

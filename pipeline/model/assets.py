@@ -1,19 +1,23 @@
-"""Train the churn model in MLflow behind a champion gate, then score the latest date."""
+"""Train the churn model in MLflow behind a champion gate when training is due, then score the latest date."""
 
 import json
 
 import dagster as dg
 import pandas as pd
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster_duckdb import DuckDBResource
 
 from ml.config import TrainingConfig
 from ml.registry import TrainingOutcome, train_and_register
+from ml.score import use_tracking_store
 from pipeline.model.ledger import replace_dates
+from pipeline.model.retraining import TrainingDecision, tag_training, training_due
 from pipeline.model.scoring import score_with_reasons
 from pipeline.model.risk_tiers import RiskTierConfig
 from pipeline.model.tracking import MlflowTracking
 
 GATE_CHECK = "champion_gate"
+DRIFT_CHECK = dg.AssetCheckKey(dg.AssetKey("churn_scores"), "score_and_feature_drift")
 
 
 class ChurnModelConfig(dg.Config):
@@ -21,6 +25,8 @@ class ChurnModelConfig(dg.Config):
     ece_ceiling: float = 0.1  # above this calibration error a model is not picked or promoted while a better-calibrated one exists
     outreach_capacity: float = 500  # users contacted per date (>= 1) or a share (< 1), for lift/recall@capacity
     diagnostics: bool = True  # MLflow evaluate plots and permutation importance (about 10 s)
+    retrain_every_days: int = 7  # train when the champion is this old (0 = every run); also on new features, a new churn definition or a drift alert
+    force_retrain: bool = False  # train on this run whatever the schedule says
 
 
 def feature_catalog(con) -> dict[str, tuple[str, str]]:
@@ -39,7 +45,7 @@ def feature_columns(frame: pd.DataFrame, catalog: dict) -> list[str]:
     deps=[dg.AssetKey("churn_training_set"), dg.AssetKey("feature_catalog")],
     check_specs=[dg.AssetCheckSpec(GATE_CHECK, asset="churn_model", blocking=True,
                                    description="The best model (candidate or baseline) beats the champion on the same validation rows, is calibrated and not weak, on enough data.")],
-    description="Trains candidates and baselines as MLflow child runs, registers the best of them in churn_model, and moves @champion only past the gate.",
+    description="When due (weekly, on new features or definition, after a drift alert, on request): trains candidates and baselines as MLflow child runs, registers the best of them in churn_model, and moves @champion only past the gate.",
 )
 def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duckdb: DuckDBResource,
                 mlflow: MlflowTracking) -> dg.MaterializeResult:
@@ -47,8 +53,18 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
         rows = con.sql("select * from main.churn_training_set").df()
         horizon, definition = con.execute("select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
         catalog = feature_catalog(con)
+    features, today = feature_columns(rows, catalog), rows["as_of_date"].max()
+    today = today.date() if hasattr(today, "date") else today
+    decision = training_due(
+        use_tracking_store(mlflow.tracking_uri), mlflow.model_name, every_days=config.retrain_every_days,
+        requested=config.force_retrain, today=today, features=features, definition=definition, horizon=horizon,
+        drift_alert=_drift_alert(context.instance),
+    )
+    context.log.info(f"training {'due' if decision.due else 'not due'}: {decision.reason}")
+    if not decision.due:
+        return _champion_kept(decision)
     outcome = train_and_register(
-        rows, feature_columns(rows, catalog), tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
+        rows, features, tracking_uri=mlflow.tracking_uri, experiment_name=mlflow.experiment_name,
         model_name=mlflow.model_name, artifact_location=mlflow.artifact_location,
         params={"churn_horizon_days": horizon, "churn_definition": definition},
         config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling,
@@ -56,16 +72,40 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
     )
     context.log.info(f"{outcome.candidate} ({outcome.kind}) registered as v{outcome.model_version}: "
                      f"promoted={outcome.promoted} ({outcome.reason}); data_state={outcome.data_state}")
+    tag_training(use_tracking_store(mlflow.tracking_uri), mlflow.model_name, outcome.model_version,
+                 today=today, definition=definition, horizon=horizon)
     with duckdb.get_connection() as con:
         write_importance(con, outcome)
     return dg.MaterializeResult(
-        metadata={"mlflow_parent_run_id": outcome.run_id, "model_version": outcome.model_version,
+        metadata={"trained": True, "training_reason": decision.reason,
+                  "mlflow_parent_run_id": outcome.run_id, "model_version": outcome.model_version,
                   "best_candidate": outcome.candidate, "best_kind": outcome.kind,
                   "promoted_to_champion": outcome.promoted, "champion_kind": outcome.champion_kind,
                   "data_state": outcome.data_state, "data_message": outcome.data_message or "none",
                   **{f"valid_{name}": float(value) for name, value in outcome.metrics.items()},
                   "comparison": dg.MetadataValue.md(_comparison_table(outcome))},
         check_results=[_gate_result(outcome)],
+    )
+
+
+def _drift_alert(instance: dg.DagsterInstance) -> str | None:
+    """The latest drift check on churn_scores, if it failed: a reason to train again."""
+    records = instance.event_log_storage.get_latest_asset_check_execution_by_key([DRIFT_CHECK])
+    record = records.get(DRIFT_CHECK)
+    if record is None or record.status != AssetCheckExecutionRecordStatus.FAILED:
+        return None
+    return f"the latest {DRIFT_CHECK.name} check failed (run {record.run_id[:8]})"
+
+
+def _champion_kept(decision: TrainingDecision) -> dg.MaterializeResult:
+    """No training today: the champion stays and the gate has nothing to judge."""
+    return dg.MaterializeResult(
+        metadata={"trained": False, "training_reason": decision.reason,
+                  "model_version": decision.champion_version, "promoted_to_champion": False},
+        check_results=[dg.AssetCheckResult(
+            check_name=GATE_CHECK, passed=True,
+            metadata={"decision": f"no training: {decision.reason}", "champion_version": decision.champion_version},
+        )],
     )
 
 

@@ -1,6 +1,7 @@
 """The leakage check: features recomputed without the future must not change.
 
-For one observation date D, the raw events up to the end of D are copied to a throw-away
+For one observation date D, the raw events up to the end of D (and the subscriptions as they
+stood on D) are copied to a throw-away
 database, dbt rebuilds every feature model there with as_of_date = D, and a sample of users'
 training rows is compared column by column with the working database. Any difference means
 some feature read an event after its observation date. Labels look forward by design and are
@@ -32,10 +33,14 @@ def features_use_no_future_events(settings: Settings, duckdb: DuckDBResource, db
         con.execute(f"attach '{cut_db}' as cut")
         con.execute("create schema cut.raw")
         con.execute("create table cut.raw.events as select * from raw.events where cast(event_time as date) <= ?", [as_of])
+        # Subscriptions as they stood on D: started by then, an end only if it had come.
+        con.execute("""create table cut.raw.subscriptions as
+            select * replace (case when end_date <= $as_of then end_date end as end_date)
+            from raw.subscriptions where start_date <= $as_of""", {"as_of": as_of})
         con.execute("detach cut")
     dbt.cli(["build", "--target", "leakage", "--select", "+churn_training_set", "--resource-type", "seed",
              "--resource-type", "model", "--vars", settings.dbt_vars_with(as_of_date=str(as_of))],
-            manifest=dbt_project.manifest_path).wait()
+            manifest=dbt_project.manifest_path, target_path=settings.root / "dbt_target_leakage").wait()
     with duckdb.get_connection() as con:
         con.execute(f"attach '{cut_db}' as cut (read_only)")
         mismatches, compared = _compare(con, as_of)

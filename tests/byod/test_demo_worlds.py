@@ -42,13 +42,18 @@ def test_every_user_is_scored_or_has_a_churned_status(world_run):
     world, settings, result = world_run
     assert result.success
     users = frame(settings, "select count(distinct user_id) n from raw.events")["n"].iloc[0]
-    segments = frame(settings, "select churn_status, churn_probability from user_segments")
+    segments = frame(settings, "select churn_status, churn_probability, win_back_probability from user_segments")
     assert len(segments) == users
     scored = segments["churn_status"].isin(["active", "lapsed"])
     assert segments.loc[scored, "churn_probability"].notna().all()
     assert segments.loc[~scored, "churn_probability"].isna().all()
     if world == "subscription":  # ex-subscribers are published with their status, not scored
         assert set(segments["churn_status"]) >= {"active", "ended"}
+        # ... and the chance to win them back, from history: the world re-subscribes 0.1 % of
+        # lapsed members a day, 3 % over the 30-day horizon.
+        win_back = segments.loc[segments["churn_status"] == "ended", "win_back_probability"]
+        assert win_back.notna().all() and win_back.between(0, 1).all()
+        assert abs(win_back.mean() - (1 - 0.999 ** 30)) < 0.03, win_back.describe()
 
 
 def test_custom_event_types_are_model_features_with_their_family(world_run):

@@ -54,6 +54,9 @@ select
     user_rfm.r_score,
     user_rfm.f_score,
     user_rfm.m_score,
+    coalesce(user_subscription_features.subscription_price, 0) as subscription_price,
+    coalesce(user_subscription_features.subscription_price_change, 0) as subscription_price_change,
+    user_subscription_features.days_since_subscription_start,
     {%- for event_type, stem, family in types %}
     {%- for metric, _, _ in type_feature_metrics() %}
     coalesce(type_features.{{ stem }}__{{ metric }}, {{ type_feature_default(metric) }}) as {{ stem }}__{{ metric }},
@@ -78,7 +81,7 @@ left join {{ ref('user_experience') }} as user_experience
 left join {{ ref('user_intent') }} as user_intent
     on user_intent.user_id = user_features.user_id
     and user_intent.as_of_date = user_features.as_of_date
-{%- for model in ['user_early_warnings', 'user_rfm', 'user_value_tiers', 'user_lifecycle_stages', 'user_churn_status'] %}
+{%- for model in ['user_early_warnings', 'user_rfm', 'user_subscription_features', 'user_value_tiers', 'user_lifecycle_stages', 'user_churn_status'] %}
 left join {{ ref(model) }} as {{ model }}
     on {{ model }}.user_id = user_features.user_id
     and {{ model }}.as_of_date = user_features.as_of_date

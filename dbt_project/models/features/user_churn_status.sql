@@ -6,6 +6,10 @@
 -- - subscription: 'active' with a live subscription (on the spine), 'ended' after their last
 --   subscription ended, 'never_subscribed' otherwise (both off the spine: there is nothing
 --   left to cancel).
+-- The subscriptions file is read under the subscription definition only, but dagster-dbt's
+-- manifest is parsed with the default vars: declare the dependency whatever the definition,
+-- so that Dagster loads raw_subscriptions before the churn spine.
+-- depends_on: {{ source('raw', 'subscriptions') }}
 {%- set horizon = var('churn_horizon_days') %}
 
 with

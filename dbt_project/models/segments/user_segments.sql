@@ -2,7 +2,7 @@
 -- lifecycle stage, RFM segment, early warnings and contact preferences. Read by BI through
 -- the serving file; the actions models decide what to do about each user (playbook seed).
 -- Every known user is here: those off the churn spine (a subscription that ended) with their
--- churn_status and no churn score.
+-- churn_status, no churn score, and the chance to win them back.
 with
 
 latest as (
@@ -21,6 +21,7 @@ joined as (
         latest.as_of_date,
         status.churn_status,
         scores.churn_probability,
+        win_back.win_back_probability as ended_win_back_probability,
         scores.model_version,
         scores.risk_tier,
         scores.reason_1,
@@ -44,6 +45,7 @@ joined as (
         intent.preferred_hour
     from latest
     left join scores on scores.user_id = latest.user_id
+    left join {{ ref('subscription_win_back') }} as win_back on win_back.user_id = latest.user_id
     {%- for model, alias in [('user_value_tiers', 'tiers'), ('user_lifecycle_stages', 'stages'), ('user_rfm', 'rfm'),
                              ('user_early_warnings', 'warnings'), ('user_intent', 'intent'),
                              ('user_churn_status', 'status')] %}
@@ -57,8 +59,13 @@ select
     as_of_date,
     churn_status,
     cast(churn_probability as double) as churn_probability,
-    -- A lapsed user's chance to come back (do what counts as staying) within the horizon.
-    cast(case when churn_status = 'lapsed' then 1 - churn_probability end as double) as win_back_probability,
+    -- The chance to come back within the horizon: a lapsed user doing what counts as staying
+    -- (the model's complement), an ended subscription starting again (the rate of history's
+    -- users who had ended as long ago, subscription_win_back).
+    cast(case
+        when churn_status = 'lapsed' then 1 - churn_probability
+        when churn_status = 'ended' then ended_win_back_probability
+    end as double) as win_back_probability,
     risk_tier,
     reason_1,
     reason_2,
