@@ -1,7 +1,8 @@
 -- The chance that a user whose subscription has ended subscribes again within
 -- churn_horizon_days, estimated from history: on each past observation date with a mature
 -- horizon, the users whose subscription had ended, grouped by how long ago it ended, and the
--- share of them who started a new subscription in the horizon. One row per user with an ended
+-- share of them who started a new subscription in the horizon (all groups together where a
+-- group has no case yet). One row per user with an ended
 -- subscription on the latest date, with the rate of their group (the model scores live
 -- subscriptions only: an ended one has nothing left to cancel, but can be won back).
 -- Empty unless churn_definition is subscription.
@@ -70,6 +71,10 @@ history as (
     group by grouped.ended_since
 ),
 
+overall as (
+    select sum(past_cases) as past_cases, sum(rate * past_cases) / nullif(sum(past_cases), 0) as rate from history
+),
+
 latest as (
     select * from grouped where as_of_date = {{ as_of_date_expr() }}
 )
@@ -79,9 +84,12 @@ select
     latest.as_of_date,
     latest.days_since_end,
     latest.ended_since,
-    cast(history.rate as double) as win_back_probability,
-    coalesce(history.past_cases, 0) as past_cases
+    -- A group history has no case of yet takes the rate of all groups.
+    cast(coalesce(history.rate, overall.rate) as double) as win_back_probability,
+    coalesce(history.past_cases, overall.past_cases, 0) as past_cases,
+    history.rate is not null as from_own_group
 from latest
+cross join overall
 left join history on history.ended_since = latest.ended_since
 {% else %}
 none as (
@@ -91,7 +99,8 @@ none as (
         cast(null as integer) as days_since_end,
         cast(null as {{ dbt.type_string() }}) as ended_since,
         cast(null as double) as win_back_probability,
-        0 as past_cases
+        0 as past_cases,
+        false as from_own_group
 )
 
 select * from none where false
