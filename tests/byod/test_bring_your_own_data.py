@@ -60,9 +60,9 @@ def land(frame: pd.DataFrame, data_dir, time_column: str, parse) -> None:
         rows.to_csv(folder / "export.csv", index=False)
 
 
-@pytest.fixture(scope="module", params=list(SHAPES))
+@pytest.fixture(scope="class")
 def shaped_run(request, tmp_path_factory, pipeline_runner):
-    name = request.param
+    name = request.cls.param
     reshape, dbt_vars, n_users = SHAPES[name]
     frame = reshape(demo_events(n_users))
     data = tmp_path_factory.mktemp(name)
@@ -78,34 +78,45 @@ def query(settings, sql):
         return con.execute(sql).fetchone()
 
 
-def test_the_pipeline_runs_end_to_end_with_only_a_mapping(shaped_run):
-    name, settings, result = shaped_run
-    assert result.success
-    assert query(settings, "select count(*) from raw.events_rejected")[0] == 0
-    assert query(settings, "select count(*) from user_segments")[0] > 50
+class ShapeChecks:
+    """The checks, run once per log shape: one class each below, a class-scoped pipeline run
+    each, so that pytest-xdist's loadscope can give the two runs to two workers."""
+    param: str
+
+    def test_the_pipeline_runs_end_to_end_with_only_a_mapping(self, shaped_run):
+        name, settings, result = shaped_run
+        assert result.success
+        assert query(settings, "select count(*) from raw.events_rejected")[0] == 0
+        assert query(settings, "select count(*) from user_segments")[0] > 50
+
+    def test_features_without_inputs_are_null_not_zero(self, shaped_run):
+        name, settings, _ = shaped_run
+        page_loads, order_value, response = query(settings, """
+            select count(avg_page_load_ms_30d), count(order_value_90d), count(avg_response_seconds_90d)
+            from churn_training_set""")
+        assert (page_loads > 0) == (name == "web_clickstream")
+        assert (order_value > 0) == (name == "purchases_only")
+        assert response > 0 or name == "purchases_only"
+        if name == "web_clickstream":
+            assert query(settings, "select count(*) from raw.events where event_type = 'error_page'")[0] > 0
+
+    def test_the_champion_is_the_best_model_and_learned_features_beat_recency(self, shaped_run):
+        name, settings, _ = shaped_run
+        client = use_tracking_store(settings.mlflow_tracking_uri)
+        champion = client.get_model_version_by_alias("churn_model", "champion")
+        parent = client.search_runs([client.get_run(champion.run_id).info.experiment_id],
+                                    filter_string=f"tags.model_version = '{champion.version}'")[0]
+        metrics = parent.data.metrics
+        baselines = {k: v for k, v in metrics.items() if k.endswith("__roc_auc") and k.split("__")[0] in
+                     {"recency", "activity_trend", "bgnbd"}}
+        assert baselines and metrics["roc_auc"] >= max(baselines.values()), (name, metrics)
+        # On these logs the per-user features carry signal beyond recency: a candidate wins.
+        assert parent.data.tags["champion_kind"] == "candidate", (name, parent.data.tags)
 
 
-def test_features_without_inputs_are_null_not_zero(shaped_run):
-    name, settings, _ = shaped_run
-    page_loads, order_value, response = query(settings, """
-        select count(avg_page_load_ms_30d), count(order_value_90d), count(avg_response_seconds_90d)
-        from churn_training_set""")
-    assert (page_loads > 0) == (name == "web_clickstream")
-    assert (order_value > 0) == (name == "purchases_only")
-    assert response > 0 or name == "purchases_only"
-    if name == "web_clickstream":
-        assert query(settings, "select count(*) from raw.events where event_type = 'error_page'")[0] > 0
+class TestPurchasesOnly(ShapeChecks):
+    param = "purchases_only"
 
 
-def test_the_champion_is_the_best_model_and_learned_features_beat_recency(shaped_run):
-    name, settings, _ = shaped_run
-    client = use_tracking_store(settings.mlflow_tracking_uri)
-    champion = client.get_model_version_by_alias("churn_model", "champion")
-    parent = client.search_runs([client.get_run(champion.run_id).info.experiment_id],
-                                filter_string=f"tags.model_version = '{champion.version}'")[0]
-    metrics = parent.data.metrics
-    baselines = {k: v for k, v in metrics.items() if k.endswith("__roc_auc") and k.split("__")[0] in
-                 {"recency", "activity_trend", "bgnbd"}}
-    assert baselines and metrics["roc_auc"] >= max(baselines.values()), (name, metrics)
-    # On these logs the per-user features carry signal beyond recency: a candidate wins.
-    assert parent.data.tags["champion_kind"] == "candidate", (name, parent.data.tags)
+class TestWebClickstream(ShapeChecks):
+    param = "web_clickstream"

@@ -23,9 +23,9 @@ MAPPINGS = {"community": "community_app.yml", "subscription": "subscription_serv
 USERS = {"community": 500, "subscription": 1200}
 
 
-@pytest.fixture(scope="module", params=list(MAPPINGS))
+@pytest.fixture(scope="class")
 def world_run(request, tmp_path_factory, pipeline_runner):
-    world = request.param
+    world = request.cls.param
     data = tmp_path_factory.mktemp(world)
     write(generate(world, n_users=USERS[world], n_days=DAYS, end_date=END, seed=5), data, bad_row_rate=0.0, seed=5)
     runner = pipeline_runner(data, mapping_file=REPO_ROOT / "mappings" / "examples" / MAPPINGS[world])
@@ -38,48 +38,59 @@ def frame(settings, sql) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def test_every_user_is_scored_or_has_a_churned_status(world_run):
-    world, settings, result = world_run
-    assert result.success
-    users = frame(settings, "select count(distinct user_id) n from raw.events")["n"].iloc[0]
-    segments = frame(settings, "select churn_status, churn_probability, win_back_probability from user_segments")
-    assert len(segments) == users
-    scored = segments["churn_status"].isin(["active", "lapsed"])
-    assert segments.loc[scored, "churn_probability"].notna().all()
-    assert segments.loc[~scored, "churn_probability"].isna().all()
-    if world == "subscription":  # ex-subscribers are published with their status, not scored
-        assert set(segments["churn_status"]) >= {"active", "ended"}
-        # ... and the chance to win them back, from history: the world re-subscribes 0.1 % of
-        # lapsed members a day, 3 % over the 30-day horizon.
-        win_back = segments.loc[segments["churn_status"] == "ended", "win_back_probability"]
-        assert win_back.notna().all() and win_back.between(0, 1).all()
-        assert abs(win_back.mean() - (1 - 0.999 ** 30)) < 0.03, win_back.describe()
+class WorldChecks:
+    """The checks, run once per world: one class each below, a class-scoped pipeline run
+    each, so that pytest-xdist's loadscope can give the two runs to two workers."""
+    param: str
+
+    def test_every_user_is_scored_or_has_a_churned_status(self, world_run):
+        world, settings, result = world_run
+        assert result.success
+        users = frame(settings, "select count(distinct user_id) n from raw.events")["n"].iloc[0]
+        segments = frame(settings, "select churn_status, churn_probability, win_back_probability from user_segments")
+        assert len(segments) == users
+        scored = segments["churn_status"].isin(["active", "lapsed"])
+        assert segments.loc[scored, "churn_probability"].notna().all()
+        assert segments.loc[~scored, "churn_probability"].isna().all()
+        if world == "subscription":  # ex-subscribers are published with their status, not scored
+            assert set(segments["churn_status"]) >= {"active", "ended"}
+            # ... and the chance to win them back, from history: the world re-subscribes 0.1 % of
+            # lapsed members a day, 3 % over the 30-day horizon.
+            win_back = segments.loc[segments["churn_status"] == "ended", "win_back_probability"]
+            assert win_back.notna().all() and win_back.between(0, 1).all()
+            assert abs(win_back.mean() - (1 - 0.999 ** 30)) < 0.03, win_back.describe()
+
+    def test_custom_event_types_are_model_features_with_their_family(self, world_run):
+        world, settings, _ = world_run
+        catalog = frame(settings, "select feature, words, family, event_type from feature_catalog")
+        types = set(catalog["event_type"].dropna())
+        assert {"community": {"post", "like", "comment", "message", "error"},
+                "subscription": {"play", "browse", "error"}}[world] <= types
+        error_words = catalog.loc[catalog["event_type"] == "error", ["words", "family"]].drop_duplicates()
+        assert error_words.values.tolist() == [["«error» lately", "experience"]]
+        if world == "community":  # the mapping's reason_families
+            assert set(frame(settings, "select family from int_event_types_ranked where event_type = 'mute_group'")["family"]) == {"trust"}
+
+    def test_the_champion_beats_recency_against_the_truth(self, world_run):
+        """On the latest matured dates (the validation dates of the training's time split)."""
+        world, settings, _ = world_run
+        rows = frame(settings, "select * from churn_training_set where label_mature")
+        valid = rows[rows["as_of_date"] >= sorted(rows["as_of_date"].unique())[-3]]
+        champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
+        p = churn_probability(load_version("churn_model", champion.version), valid)
+        truth = true_churn(valid, load_truth(settings.root), horizon=30)
+        assert truth.nunique() == 2
+        champion_auc = roc_auc_score(truth, p)
+        recency_auc = roc_auc_score(truth, valid["days_since_last_activity"])
+        assert champion_auc > recency_auc, (world, champion_auc, recency_auc)
+        # Floors well under the full-size demo's figures (community 0.88, subscription 0.59, where a
+        # third of cancels are price moves no event shows): above chance, not just above recency.
+        assert champion_auc > {"community": 0.75, "subscription": 0.53}[world]
 
 
-def test_custom_event_types_are_model_features_with_their_family(world_run):
-    world, settings, _ = world_run
-    catalog = frame(settings, "select feature, words, family, event_type from feature_catalog")
-    types = set(catalog["event_type"].dropna())
-    assert {"community": {"post", "like", "comment", "message", "error"},
-            "subscription": {"play", "browse", "error"}}[world] <= types
-    error_words = catalog.loc[catalog["event_type"] == "error", ["words", "family"]].drop_duplicates()
-    assert error_words.values.tolist() == [["«error» lately", "experience"]]
-    if world == "community":  # the mapping's reason_families
-        assert set(frame(settings, "select family from int_event_types_ranked where event_type = 'mute_group'")["family"]) == {"trust"}
+class TestCommunityApp(WorldChecks):
+    param = "community"
 
 
-def test_the_champion_beats_recency_against_the_truth(world_run):
-    """On the latest matured dates (the validation dates of the training's time split)."""
-    world, settings, _ = world_run
-    rows = frame(settings, "select * from churn_training_set where label_mature")
-    valid = rows[rows["as_of_date"] >= sorted(rows["as_of_date"].unique())[-3]]
-    champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
-    p = churn_probability(load_version("churn_model", champion.version), valid)
-    truth = true_churn(valid, load_truth(settings.root), horizon=30)
-    assert truth.nunique() == 2
-    champion_auc = roc_auc_score(truth, p)
-    recency_auc = roc_auc_score(truth, valid["days_since_last_activity"])
-    assert champion_auc > recency_auc, (world, champion_auc, recency_auc)
-    # Floors well under the full-size demo's figures (community 0.88, subscription 0.59, where a
-    # third of cancels are price moves no event shows): above chance, not just above recency.
-    assert champion_auc > {"community": 0.75, "subscription": 0.53}[world]
+class TestSubscriptionService(WorldChecks):
+    param = "subscription"
