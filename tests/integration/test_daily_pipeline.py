@@ -23,7 +23,8 @@ FIRST, LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END}"
 STABLE_TABLES = {
     "raw.events": "*", "raw.events_rejected": "*",
     "raw.event_loads": "* exclude (loaded_at)", "main.int_user_days_aggregated": "*",
-    "main.user_features": "*", "main.user_event_type_features": "*", "main.churn_labels": "*", "main.user_segments": "*",
+    "main.user_features": "*", "main.user_event_type_features": "*", "main.churn_training_set": "*",
+    "main.churn_labels": "*", "main.user_segments": "*",
     "ml.churn_scores": "* exclude (scored_at)", "main.action_assignments": "*",
 }
 

@@ -53,7 +53,9 @@ select
     as_of_date,
     cast(page_load_ms_sum_30d / nullif(page_loads_30d, 0) as double) as avg_page_load_ms_30d,
     -- A load-weighted mean of daily 90th percentiles: keeps the window on the user-day table.
-    cast(p90_weighted_30d / nullif(page_loads_30d, 0) as double) as page_load_p90_ms_30d,
+    -- Rounded to the microsecond: the sum of doubles differs in its last bits with the order
+    -- DuckDB's threads add them, and a re-run must give the same features (and scores).
+    round(cast(p90_weighted_30d / nullif(page_loads_30d, 0) as double), 3) as page_load_p90_ms_30d,
     cast(noticeable_30d as double) / nullif(page_loads_30d, 0) as page_load_noticeable_share_30d,
     cast(slow_30d as double) / nullif(page_loads_30d, 0) as page_load_slow_share_30d,
     cast(very_slow_30d as double) / nullif(page_loads_30d, 0) as page_load_very_slow_share_30d,
