@@ -30,7 +30,9 @@ recent as (
         sum(case when days_back < 30 then page_loads_noticeable else 0 end) as noticeable_30d,
         sum(case when days_back < 30 then page_loads_slow else 0 end) as slow_30d,
         sum(case when days_back < 30 then slow_page_loads else 0 end) as very_slow_30d,
-        sum(case when days_back < 30 then page_load_p90_ms * page_loads end) as p90_weighted_30d,
+        -- Summed as decimals: a sum of doubles changes in its last bits with the order DuckDB's
+        -- threads add them, and a re-run must give the same features (and scores).
+        sum(case when days_back < 30 then cast(page_load_p90_ms as decimal(18, 3)) * page_loads end) as p90_weighted_30d,
         sum(responses) as responses_90d,
         sum(response_seconds_sum) as response_seconds_sum_90d,
         sum(slow_responses) as slow_responses_90d,
@@ -53,9 +55,7 @@ select
     as_of_date,
     cast(page_load_ms_sum_30d / nullif(page_loads_30d, 0) as double) as avg_page_load_ms_30d,
     -- A load-weighted mean of daily 90th percentiles: keeps the window on the user-day table.
-    -- Rounded to the microsecond: the sum of doubles differs in its last bits with the order
-    -- DuckDB's threads add them, and a re-run must give the same features (and scores).
-    round(cast(p90_weighted_30d / nullif(page_loads_30d, 0) as double), 3) as page_load_p90_ms_30d,
+    cast(p90_weighted_30d / nullif(page_loads_30d, 0) as double) as page_load_p90_ms_30d,
     cast(noticeable_30d as double) / nullif(page_loads_30d, 0) as page_load_noticeable_share_30d,
     cast(slow_30d as double) / nullif(page_loads_30d, 0) as page_load_slow_share_30d,
     cast(very_slow_30d as double) / nullif(page_loads_30d, 0) as page_load_very_slow_share_30d,
