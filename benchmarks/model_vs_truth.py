@@ -19,24 +19,33 @@ from sklearn.metrics import roc_auc_score
 
 from demo.truth import load_truth, true_churn
 from ml.baselines import fit_baselines
-from ml.explain import top_reasons
+from ml.causes import Evidence, explain_causes, retained_references
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
 from ml.split import time_split
 from pipeline.settings import REPO_ROOT, load_settings
 
 
-def reason_match(valid, leaving, truth, model, words) -> tuple[float, float, int]:
-    """Among users who truly leave within the horizon, with a driver that has a cause family
-    (not natural churn): top reason's family right, and right within the top 3."""
-    churners = valid[leaving == 1].merge(truth[["user_id", "driver_family"]], on="user_id")
+def cause_match(rows, churners_mask, truth, model, words, evidence, references) -> tuple[float, float, int]:
+    """Among the masked rows' users with a cause-family driver: the main cause names the true
+    driver's family, and the true family is among the top 3 causes."""
+    churners = rows[churners_mask].merge(truth[["user_id", "driver_family"]], on="user_id")
     churners = churners[churners["driver_family"].notna() & (churners["driver_family"] != "other")]
     if churners.empty:
         return float("nan"), float("nan"), 0
-    reasons = top_reasons(model, churners, input_columns(model), words=words)
+    causes = explain_causes(model, churners, input_columns(model), words=words, evidence=evidence, references=references)
     expected = churners["driver_family"].to_numpy()
-    top1 = reasons["family_1"].to_numpy() == expected
-    top3 = top1 | (reasons["family_2"].to_numpy() == expected) | (reasons["family_3"].to_numpy() == expected)
+    top1 = causes["cause_1"].to_numpy() == expected
+    top3 = top1 | (causes["cause_2"].to_numpy() == expected) | (causes["cause_3"].to_numpy() == expected)
     return float(top1.mean()), float(top3.mean()), len(churners)
+
+
+def left_recently(rows, truth, days: int = 30) -> pd.Series:
+    """Gone in the `days` before the row's date (and not back by then)."""
+    joined = rows[["user_id", "as_of_date"]].merge(truth, on="user_id", how="left")
+    date = pd.to_datetime(joined["as_of_date"])
+    gone = (joined["churn_date"] > date - pd.Timedelta(days=days)) & (joined["churn_date"] <= date)
+    back = joined["returned_date"].notna() & (joined["returned_date"] <= date)
+    return (gone & ~back).set_axis(rows.index)
 
 
 def auc(y, p) -> str:
@@ -54,7 +63,14 @@ def main() -> None:
         rows = con.sql("select * from main.churn_training_set").df()
         horizon, definition = con.execute(
             "select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
-        words = {f: (w, fam) for f, w, fam in con.execute("select feature, words, family from main.feature_catalog").fetchall()}
+        words = {f: (w, fam) for f, w, fam in con.execute(
+            "select feature, words, family from main.feature_catalog where is_feature").fetchall()}
+        evidence = [Evidence(*row) for row in con.execute(
+            "select feature, family, words, evidence from main.feature_catalog where evidence is not null").fetchall()]
+        diagnosis = con.sql("""
+            select cause_family, sum(excess_churners) as excess_churners, sum(users_affected) as users_affected
+            from main.churn_cause_diagnosis where labels_mature group by cause_family order by excess_churners desc
+        """).df()
     train, valid = time_split(rows)
     truth = load_truth(settings.root)
     version = alias_version(use_tracking_store(settings.mlflow_tracking_uri), "churn_model", "champion")
@@ -72,10 +88,17 @@ def main() -> None:
         print(f"{baseline.name:<16} AUC vs label {auc(label, q)}   vs truth {auc(real, q)}")
     for name, why in skipped.items():
         print(f"{name:<16} skipped: {why}")
-    leaving = true_churn(valid, truth, horizon, new_only=True)
-    top1, top3, n = reason_match(valid, leaving, truth, model, words)
-    print(f"top reason names the true driver's family for {top1:.1%} of {n} users leaving within the "
-          f"horizon for a reason other than natural churn ({top3:.1%} within the top 3)")
+    references = retained_references(train, input_columns(model))
+    for group, mask in (("who left in the 30 days before the date", left_recently(valid, truth)),
+                        ("leaving within the horizon after the date", true_churn(valid, truth, horizon, new_only=True) == 1)):
+        top1, top3, n = cause_match(valid, mask, truth, model, words, evidence, references)
+        print(f"main cause names the true driver's family for {top1:.1%} of {n} true churners {group} "
+              f"(driver other than natural churn); {top3:.1%} within the top 3 causes")
+    true_order = truth[truth["driver_family"].notna() & (truth["driver_family"] != "other")]["driver_family"].value_counts()
+    print("churn_cause_diagnosis (mature dates), excess churners by cause vs the truth's churners by driver:")
+    for row in diagnosis.itertuples():
+        print(f"  {row.cause_family:<16} excess {row.excess_churners:8.1f}   affected {row.users_affected:7.0f}   "
+              f"truth: {true_order.get(row.cause_family, 0)} churners")
 
 
 if __name__ == "__main__":

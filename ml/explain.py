@@ -27,11 +27,13 @@ def top_reasons(
     words: Words | None = None,
     reference: dict[str, float] | None = None,
     min_increase: float = MIN_INCREASE,
+    only: list[str] | None = None,
 ) -> pd.DataFrame:
     """user_id, reason_1..k, family_1..k, impact_1..k (probability points); None when fewer
     than k features raise risk by min_increase. `model`: sklearn (predict_proba) or pyfunc;
-    `words`: {feature: (plain words, family)}, from the feature catalog."""
-    by_words = reason_contributions(model, feature_matrix(frame, feature_columns), reference, words)
+    `words`: {feature: (plain words, family)}, from the feature catalog; `only`: the features
+    that may be reasons (default all)."""
+    by_words = reason_contributions(model, feature_matrix(frame, feature_columns), reference, words, only)
     order = np.argsort(-by_words.to_numpy(), axis=1, kind="stable")[:, :k]
     impact = np.take_along_axis(by_words.to_numpy(), order, axis=1)
     keep = impact >= min_increase
@@ -49,12 +51,14 @@ def top_reasons(
     return pd.DataFrame(result, index=frame.index)
 
 
-def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
-    """p(x) - p(x with the feature at its reference), per user and feature; 0 where x is null."""
+def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None,
+                          only: list[str] | None = None) -> pd.DataFrame:
+    """p(x) - p(x with the feature at its reference), per user and feature (of `only`, default
+    all); 0 where x is null."""
     reference = reference or x.median().to_dict()
     base = _churn_probability(model, x)
     out = {}
-    for feature in x.columns:
+    for feature in only if only is not None else x.columns:
         value = reference.get(feature, np.nan)
         if pd.isna(value):
             out[feature] = np.zeros(len(x))
@@ -65,9 +69,9 @@ def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None)
 
 
 def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None,
-                         words: Words | None = None) -> pd.DataFrame:
+                         words: Words | None = None, only: list[str] | None = None) -> pd.DataFrame:
     """Contributions per (words, family): the largest of the features described by them."""
-    by_feature = feature_contributions(model, x, reference)
+    by_feature = feature_contributions(model, x, reference, only)
     described = pd.MultiIndex.from_tuples([describe(f, words) for f in by_feature.columns])
     return by_feature.T.groupby(described.to_flat_index(), sort=True).max().T
 

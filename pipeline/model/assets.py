@@ -7,6 +7,7 @@ import pandas as pd
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster_duckdb import DuckDBResource
 
+from ml.causes import Evidence
 from ml.config import TrainingConfig
 from ml.registry import TrainingOutcome, train_and_register
 from ml.score import use_tracking_store
@@ -17,6 +18,7 @@ from pipeline.model.risk_tiers import RiskTierConfig
 from pipeline.model.tracking import MlflowTracking
 
 GATE_CHECK = "champion_gate"
+RETAINED_DAYS = 56  # comparable retained users come from the labelled dates of the last 8 weeks
 DRIFT_CHECK = dg.AssetCheckKey(dg.AssetKey("churn_scores"), "score_and_feature_drift")
 
 
@@ -31,7 +33,14 @@ class ChurnModelConfig(dg.Config):
 
 def feature_catalog(con) -> dict[str, tuple[str, str]]:
     """{feature: (plain words, family)}: the model's features as dbt declares them."""
-    return {f: (w, fam) for f, w, fam in con.execute("select feature, words, family from main.feature_catalog").fetchall()}
+    return {f: (w, fam) for f, w, fam in con.execute(
+        "select feature, words, family from main.feature_catalog where is_feature").fetchall()}
+
+
+def cause_evidence(con) -> list[Evidence]:
+    """The columns that are evidence of a cause, with their sentences, in catalog order."""
+    return [Evidence(*row) for row in con.execute(
+        "select feature, family, words, evidence from main.feature_catalog where evidence is not null").fetchall()]
 
 
 def feature_columns(frame: pd.DataFrame, catalog: dict) -> list[str]:
@@ -144,15 +153,22 @@ def _comparison_table(outcome: TrainingOutcome) -> str:
 @dg.asset(
     group_name="model", kinds={"mlflow", "duckdb"}, pool="duckdb",
     deps=[churn_model, dg.AssetKey("churn_training_set"), dg.AssetKey("feature_catalog")],
-    description="Churn probability, risk tier and top 3 reasons of every user on the latest date, from churn_model@champion; every day is kept in ml.churn_scores.",
+    description="Churn probability, risk tier, main cause with the user's evidence, symptom and top 3 reasons of every user on the latest date, from churn_model@champion; every day is kept in ml.churn_scores.",
 )
 def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         # In user order: tiers break probability ties by position, and a re-run must give the same tiers.
         latest = con.sql("select * from main.churn_training_set "
                          "where as_of_date = (select max(as_of_date) from main.churn_training_set) order by user_id").df()
-        words = feature_catalog(con)
-    scores = score_with_reasons(latest, config, words=words, tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
+        # The users a cause is measured against: those who stayed, on the latest labelled dates.
+        retained = con.sql(f"""
+            select * from main.churn_training_set
+            where label_mature and churned = 0 and as_of_date >= (
+                select max(as_of_date) - interval {RETAINED_DAYS} day from main.churn_training_set where label_mature)
+        """).df()
+        words, evidence = feature_catalog(con), cause_evidence(con)
+    scores = score_with_reasons(latest, config, words=words, evidence=evidence, retained=retained,
+                                tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)
     with duckdb.get_connection() as con:
         write_scores(con, scores)
     return dg.MaterializeResult(metadata={
@@ -169,8 +185,14 @@ create table if not exists ml.churn_scores (
     user_id varchar not null, as_of_date date not null, churn_probability double not null,
     risk_tier varchar not null, model_version varchar not null,
     reason_1 varchar, reason_family_1 varchar, reason_2 varchar, reason_family_2 varchar,
-    reason_3 varchar, reason_family_3 varchar, scored_at timestamp not null
+    reason_3 varchar, reason_family_3 varchar, scored_at timestamp not null,
+    main_cause varchar, main_cause_words varchar, main_cause_evidence varchar, symptom varchar
 );
+-- Scores written before causes existed: the columns come in empty.
+alter table ml.churn_scores add column if not exists main_cause varchar;
+alter table ml.churn_scores add column if not exists main_cause_words varchar;
+alter table ml.churn_scores add column if not exists main_cause_evidence varchar;
+alter table ml.churn_scores add column if not exists symptom varchar;
 """
 
 
@@ -178,7 +200,8 @@ def write_scores(con, scores: pd.DataFrame) -> None:
     """Re-scoring a date replaces it, so a re-run never doubles the ledger."""
     replace_dates(con, SCORES_DDL, "ml.churn_scores", scores,
                   "user_id, as_of_date, churn_probability, risk_tier, model_version, reason_1, reason_family_1, "
-                  "reason_2, reason_family_2, reason_3, reason_family_3, now()")
+                  "reason_2, reason_family_2, reason_3, reason_family_3, now(), "
+                  "main_cause, main_cause_words, main_cause_evidence, symptom")
 
 
 def write_importance(con, outcome: TrainingOutcome) -> None:

@@ -14,6 +14,7 @@ SERVING_TABLES = {
     "kpi_daily": ("kpi_daily", "select * from main.kpi_daily order by all"),
     "cohort_retention": ("cohort_retention", "select * from main.cohort_retention order by all"),
     "score_backtest": ("score_backtest", "select * from main.score_backtest order by all"),
+    "churn_cause_diagnosis": ("churn_cause_diagnosis", "select * from main.churn_cause_diagnosis order by all"),
     "action_queue": ("action_queue", "select * from main.action_queue"),
     "action_assignments": ("action_assignments", "select * from main.action_assignments order by decision_date, user_id"),
     "action_outcomes": ("action_outcomes", "select * from main.action_outcomes order by decision_date, user_id"),

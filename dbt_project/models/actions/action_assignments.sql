@@ -125,7 +125,9 @@ select
     -- Plain words for the people who send and the analysts who read the queue.
     upper(substr(risk_tier, 1, 1)) || substr(risk_tier, 2) || ' churn risk (' || cast(round(100 * churn_probability) as integer) || '%), '
         || replace(segment, '_', ' ')
-        || coalesce('; main reason: ' || reason_1, '')
+        -- Why (this user's evidence of the main cause), then what is happening.
+        || coalesce('; cause: ' || main_cause_words || ' (' || main_cause_evidence || ')', '')
+        || coalesce('; ' || symptom, '')
         || '. Expected future value ' || cast(round(expected_future_value) as integer)
         || ', expected net value of acting ' || cast(round(expected_value, 1) as varchar)
         || ' -> ' || label_en || '.' as rationale,

@@ -2,6 +2,9 @@
 -- (churn probability x expected future value x assumed save rate - cost), and whether they
 -- can be contacted today; skip_reason says why not.
 --
+-- A rule with an empty main_cause (a unit test's fixture, a hand-edited seed) matches any cause.
+{%- set playbook_cause = "coalesce(playbook.main_cause, '*')" %}
+--
 -- The rule is looked up for both arms of the playbook experiment. Users whose rule differs by
 -- arm are gated and ranked on the worse arm's expected value (selection_value), so which
 -- users get in never depends on the arm: the two arms stay comparable, user for user.
@@ -54,8 +57,11 @@ matches as (
                 (case when playbook.risk_tier <> '*' then 1 else 0 end
                  + case when playbook.value_tier <> '*' then 1 else 0 end
                  + case when playbook.silent_subtype <> '*' then 1 else 0 end
-                 + case when playbook.lifecycle_stage <> '*' then 1 else 0 end) desc,
+                 + case when playbook.lifecycle_stage <> '*' then 1 else 0 end
+                 + case when {{ playbook_cause }} <> '*' then 1 else 0 end) desc,
                 case when playbook.variant = 'all' then 1 else 0 end,
+                -- Between equally specific rules, the one for the main cause: it says what to fix.
+                case when {{ playbook_cause }} <> '*' then 0 else 1 end,
                 playbook.rule_id
         ) as match_rank
     from users
@@ -66,6 +72,7 @@ matches as (
         and playbook.value_tier in ('*', users.value_tier)
         and playbook.silent_subtype in ('*', coalesce(users.silent_subtype, ''))
         and playbook.lifecycle_stage in ('*', users.lifecycle_stage)
+        and {{ playbook_cause }} in ('*', coalesce(users.main_cause, ''))
 ),
 
 rules_by_arm as (
@@ -90,6 +97,10 @@ candidates as (
         coalesce(users.silent_subtype, users.value_tier) as segment,
         users.churn_probability,
         users.reason_1,
+        users.main_cause,
+        users.main_cause_words,
+        users.main_cause_evidence,
+        users.symptom,
         users.model_version,
         rules.rule_id,
         case when rule_a.rule_id <> rule_b.rule_id then '{{ var("ab_test_name") }}' end as experiment,

@@ -33,6 +33,8 @@ select
     user_experience.page_load_noticeable_share_30d,
     user_experience.page_load_slow_share_30d,
     user_experience.page_load_very_slow_share_30d,
+    user_experience.page_loads_30d,
+    user_experience.very_slow_page_loads_30d,
     user_experience.cs_contacts_90d,
     user_experience.avg_response_seconds_90d,
     user_experience.slow_responses_90d,

@@ -1,28 +1,33 @@
--- One row per model feature: its column in churn_training_set, the plain words a reason
--- shows and the cause family it is routed to. Declared features come from the training
--- set's YAML (meta: feature, words, family); per-type features from the event types that
--- are features (int_event_types_ranked), in words that name the type. The Python model
--- trains on exactly these columns and explains with these words.
+-- One row per model feature or piece of cause evidence: its column in churn_training_set,
+-- the plain words a reason shows and the cause family it is routed to. Declared columns come
+-- from the training set's YAML (meta: feature, words, family, evidence); per-type features
+-- from the event types that are features (int_event_types_ranked), in words that name the
+-- type. The Python model trains on exactly the is_feature columns and explains with these
+-- words; `evidence` is the sentence that shows a user's own count of a cause ("{late_deliveries_90d}
+-- late deliveries ..."), shown only when that column is above 0 for the user.
 -- depends_on: {{ ref('churn_training_set') }}
 {%- set declared = [] %}
 {%- if execute %}
 {%- set node = graph.nodes['model.' ~ project_name ~ '.churn_training_set'] %}
-{%- for name, column in node.columns.items() if column.meta.get('feature') %}
-{%- do declared.append((name, column.meta['words'], column.meta['family'])) %}
+{%- for name, column in node.columns.items() if column.meta.get('feature') or column.meta.get('evidence') %}
+{%- do declared.append((name, column.meta['words'], column.meta['family'], column.meta.get('feature', false), column.meta.get('evidence'))) %}
 {%- endfor %}
 {%- endif %}
 
 with
 
 declared as (
-    {%- for name, words, family in declared %}
+    {%- for name, words, family, is_feature, evidence in declared %}
     select {{ quoted(name) }} as feature, {{ quoted(words) }} as words, {{ quoted(family) }} as family,
-        cast(null as {{ dbt.type_string() }}) as event_type, cast(null as {{ dbt.type_string() }}) as metric
+        cast(null as {{ dbt.type_string() }}) as event_type, cast(null as {{ dbt.type_string() }}) as metric,
+        {{ 'true' if is_feature else 'false' }} as is_feature,
+        {{ quoted(evidence) if evidence else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as evidence
     {% if not loop.last %}union all{% endif %}
     {%- else %}
     select cast(null as {{ dbt.type_string() }}) as feature, cast(null as {{ dbt.type_string() }}) as words,
         cast(null as {{ dbt.type_string() }}) as family, cast(null as {{ dbt.type_string() }}) as event_type,
-        cast(null as {{ dbt.type_string() }}) as metric
+        cast(null as {{ dbt.type_string() }}) as metric, true as is_feature,
+        cast(null as {{ dbt.type_string() }}) as evidence
     where 1 = 0
     {%- endfor %}
 ),
@@ -44,12 +49,18 @@ per_type as (
             '«t»', '«' || types.event_type || '»') as words,
         types.family,
         types.event_type,
-        metrics.metric
+        metrics.metric,
+        true as is_feature,
+        -- A type of a cause family (the mapping's reason_families: "error" -> experience) is
+        -- evidence of that cause for a user who had it lately.
+        case when metrics.metric = 'events_30d' and types.family not in ('falling_engagement', 'other')
+            then '{' || types.feature_stem || '__events_30d} «' || types.event_type || '» in the last 30 days'
+        end as evidence
     from {{ ref('int_event_types_ranked') }} as types
     cross join metrics
     where types.is_feature
 )
 
-select feature, words, family, event_type, metric from declared
+select feature, words, family, event_type, metric, is_feature, evidence from declared
 union all
-select feature, words, family, event_type, metric from per_type
+select feature, words, family, event_type, metric, is_feature, evidence from per_type

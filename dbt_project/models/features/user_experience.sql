@@ -59,6 +59,9 @@ select
     cast(noticeable_30d as double) / nullif(page_loads_30d, 0) as page_load_noticeable_share_30d,
     cast(slow_30d as double) / nullif(page_loads_30d, 0) as page_load_slow_share_30d,
     cast(very_slow_30d as double) / nullif(page_loads_30d, 0) as page_load_very_slow_share_30d,
+    -- The counts behind the shares: a cause's evidence in words ("7 of 12 page loads over 3 s").
+    cast(coalesce(page_loads_30d, 0) as {{ dbt.type_bigint() }}) as page_loads_30d,
+    cast(coalesce(very_slow_30d, 0) as {{ dbt.type_bigint() }}) as very_slow_page_loads_30d,
     cs_contacts_90d,
     cast(response_seconds_sum_90d / nullif(responses_90d, 0) as double) as avg_response_seconds_90d,
     slow_responses_90d,

@@ -1,0 +1,24 @@
+{# The columns of churn_training_set that are evidence of a cause, as (column, family) rows
+   from feature_catalog (declared in YAML meta, plus the per-type counts of a cause family's
+   event types); empty while the catalog does not exist yet (parsing, an empty warehouse). #}
+{% macro cause_evidence_columns() %}
+  {%- if not execute %}{{ return([]) }}{% endif %}
+  {%- set relation = load_relation(ref('feature_catalog')) %}
+  {%- if relation is none %}{{ return([]) }}{% endif %}
+  {%- set result = run_query("select feature, family from " ~ relation ~ " where evidence is not null"
+      ~ " and family not in ('falling_engagement', 'other') order by family, feature") %}
+  {{- return(result.rows) -}}
+{% endmacro %}
+
+{# Comparable users: the same engagement level as ml/causes.py (active days in the last 30:
+   none, 1, 2-3, 4-7, 8-15, 16+). #}
+{% macro engagement_level(active_days) %}
+    case
+        when {{ active_days }} >= 16 then 5
+        when {{ active_days }} >= 8 then 4
+        when {{ active_days }} >= 4 then 3
+        when {{ active_days }} >= 2 then 2
+        when {{ active_days }} >= 1 then 1
+        else 0
+    end
+{% endmacro %}

@@ -1,0 +1,144 @@
+"""Why a user is at risk, as causes and a symptom.
+
+- A cause is a family a team can fix (experience, service, logistics, trust, value_or_price,
+  or the family a mapping gives a custom event type). It is named for a user only when the
+  user's own evidence is there ("2 late deliveries in the last 90 days"): a user who had no
+  late delivery is never told deliveries are why.
+- Causes are ranked by how much the user's churn probability falls when every feature of the
+  family is set to what comparable retained users have: the median of users of the same
+  engagement level (active days in the last 30) who did not churn. Against the population
+  median instead, a lapsing user's risk is explained by their lapsing ("no recent visit"),
+  which is what is happening, not why.
+- The symptom is the engagement words (no recent visit, visiting less than before): the
+  falling-engagement feature that raises risk most against the population median.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ml.explain import _churn_probability, top_reasons
+from ml.frame import feature_matrix
+from ml.reasons import FALLING_ENGAGEMENT, OTHER, Words
+
+LEVEL_COLUMN = "active_days_30d"
+LEVEL_EDGES = (1, 2, 4, 8, 16)  # active days in 30: none, 1, 2-3, 4-7, 8-15, 16+
+NOT_CAUSES = (FALLING_ENGAGEMENT, OTHER)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A column whose value above 0 is evidence of `family` for a user, shown as `template`
+    with the user's `{column}` values filled in."""
+
+    column: str
+    family: str
+    words: str
+    template: str
+
+
+def engagement_level(frame: pd.DataFrame) -> np.ndarray:
+    """Comparable users: the same bucket of active days in the last 30 (0 when unknown)."""
+    active = frame[LEVEL_COLUMN] if LEVEL_COLUMN in frame else pd.Series(0, index=frame.index)
+    return np.digitize(pd.to_numeric(active, errors="coerce").fillna(0).to_numpy(), LEVEL_EDGES)
+
+
+def retained_references(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Per engagement level, the median features of users who stayed (mature label, not
+    churned); a level without retained users takes all retained users' median."""
+    retained = rows[(rows["churned"] == 0) & rows.get("label_mature", True)]
+    x = feature_matrix(retained, columns)
+    by_level = x.groupby(engagement_level(retained)).median()
+    levels = pd.Index(range(len(LEVEL_EDGES) + 1))
+    return by_level.reindex(levels).fillna(x.median())
+
+
+def family_contributions(model, x: pd.DataFrame, levels: np.ndarray, references: pd.DataFrame,
+                         families: dict[str, list[str]]) -> pd.DataFrame:
+    """p(x) - p(x with the family's features at the comparable retained users' values), per
+    user and family. One prediction per family on the whole frame."""
+    base = _churn_probability(model, x)
+    reference = references.reindex(levels)
+    out = {}
+    for family, columns in families.items():
+        typical = reference[columns].to_numpy()
+        occluded = x.copy()
+        occluded[columns] = np.where(np.isnan(typical), x[columns].to_numpy(), typical)
+        out[family] = base - _churn_probability(model, occluded)
+    return pd.DataFrame(out, index=x.index)
+
+
+def render(template: str, rows: pd.DataFrame) -> pd.Series:
+    """Fill each `{column}` or `{column:spec}` with the row's value (whole numbers without
+    decimals unless a spec says otherwise), for all rows at once."""
+    pieces = re.split(r"\{(\w+)(?::([^}]*))?\}", template)
+    out = pd.Series(pieces[0], index=rows.index, dtype=object)
+    for i in range(1, len(pieces), 3):
+        column, spec, text = pieces[i], pieces[i + 1], pieces[i + 2]
+        values = pd.to_numeric(rows[column], errors="coerce") if column in rows else pd.Series(np.nan, index=rows.index)
+        out = out + values.map(lambda v, s=spec: _format(v, s)) + text
+    return out
+
+
+def _format(value: float, spec: str | None) -> str:
+    if pd.isna(value):
+        return "?"
+    if spec:
+        return format(value, spec)
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def evidence_by_family(frame: pd.DataFrame, evidence: list[Evidence]) -> dict[str, pd.DataFrame]:
+    """Per cause family: the words and sentence of each user's first present evidence (in
+    catalog order), None where the user has none."""
+    shown: dict[str, pd.DataFrame] = {}
+    for item in evidence:
+        if item.family in NOT_CAUSES or item.column not in frame:
+            continue
+        present = pd.to_numeric(frame[item.column], errors="coerce").fillna(0) > 0
+        found = pd.DataFrame({"words": item.words, "sentence": None}, index=frame.index, dtype=object)
+        found.loc[present, "sentence"] = render(item.template, frame[present])
+        found.loc[~present, "words"] = None
+        shown[item.family] = shown[item.family].combine_first(found) if item.family in shown else found
+    return shown
+
+
+def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Words,
+                   evidence: list[Evidence], references: pd.DataFrame,
+                   symptom_reference: dict | None = None, k: int = 3) -> pd.DataFrame:
+    """Per user (frame's index): cause_1..k (families with evidence, most risk first), their
+    words cause_words_1..k, main_cause_evidence (the sentence of cause_1), symptom; None where
+    there is none."""
+    families: dict[str, list[str]] = {}
+    for column in columns:
+        family = words.get(column, (column, OTHER))[1]
+        if family not in NOT_CAUSES:
+            families.setdefault(family, []).append(column)
+    shown = evidence_by_family(frame, evidence)
+    names = sorted(shown)
+    x = feature_matrix(frame, columns)
+    contributions = family_contributions(model, x, engagement_level(frame), references,
+                                         {f: families[f] for f in names if f in families})
+    # A family with evidence but no model feature still counts, below those that raise risk.
+    contributions = contributions.reindex(columns=names, fill_value=0.0)
+    has_evidence = pd.DataFrame({f: shown[f]["sentence"].notna() for f in names}, index=frame.index)
+    ranked = contributions.where(has_evidence, -np.inf).to_numpy()
+    order = np.argsort(-ranked, axis=1, kind="stable")
+    named = np.take_along_axis(has_evidence.to_numpy(), order, axis=1)
+    family_names = np.array(names, dtype=object)
+    result = pd.DataFrame(index=frame.index)
+    for i in range(k):
+        cause = np.where(named[:, i], family_names[order[:, i]], None) if i < len(names) else [None] * len(frame)
+        result[f"cause_{i + 1}"] = pd.Series(cause, index=frame.index, dtype=object)
+        result[f"cause_words_{i + 1}"] = _evidence_field(shown, cause, frame.index, "words")
+    result["main_cause_evidence"] = _evidence_field(shown, result["cause_1"], frame.index, "sentence")
+    engagement = [c for c in columns if words.get(c, (c, OTHER))[1] == FALLING_ENGAGEMENT]
+    symptom = top_reasons(model, frame, columns, 1, words=words, reference=symptom_reference, only=engagement)
+    result["symptom"] = symptom["reason_1"] if engagement else None
+    return result
+
+
+def _evidence_field(shown: dict[str, pd.DataFrame], causes, index: pd.Index, field: str) -> list:
+    return [shown[f].at[i, field] if isinstance(f, str) else None for i, f in zip(index, causes)]
