@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from demo.truth import load_truth, true_churn
+from demo.truth import left_recently, load_truth, true_churn
 from ml.baselines import fit_baselines
 from ml.causes import Evidence, explain_causes, retained_references
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
@@ -39,15 +39,6 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references) 
     return float(top1.mean()), float(top3.mean()), len(churners)
 
 
-def left_recently(rows, truth, days: int = 30) -> pd.Series:
-    """Gone in the `days` before the row's date (and not back by then)."""
-    joined = rows[["user_id", "as_of_date"]].merge(truth, on="user_id", how="left")
-    date = pd.to_datetime(joined["as_of_date"])
-    gone = (joined["churn_date"] > date - pd.Timedelta(days=days)) & (joined["churn_date"] <= date)
-    back = joined["returned_date"].notna() & (joined["returned_date"] <= date)
-    return (gone & ~back).set_axis(rows.index)
-
-
 def auc(y, p) -> str:
     return f"{roc_auc_score(y, p):.3f}" if y.nunique() == 2 else "n/a"
 
@@ -66,7 +57,8 @@ def main() -> None:
         words = {f: (w, fam) for f, w, fam in con.execute(
             "select feature, words, family from main.feature_catalog where is_feature").fetchall()}
         evidence = [Evidence(*row) for row in con.execute(
-            "select feature, family, words, evidence from main.feature_catalog where evidence is not null").fetchall()]
+            "select feature, family, words, evidence from main.feature_catalog where evidence is not null "
+        "order by event_type is not null, feature").fetchall()]
         diagnosis = con.sql("""
             select cause_family, sum(excess_churners) as excess_churners, sum(users_affected) as users_affected
             from main.churn_cause_diagnosis where labels_mature group by cause_family order by excess_churners desc

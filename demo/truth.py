@@ -29,3 +29,13 @@ def true_churn(rows: pd.DataFrame, truth: pd.DataFrame, horizon: int, *, new_onl
         gone &= joined["churn_date"] > date
     back_by_end = joined["returned_date"].notna() & (joined["returned_date"] <= end)
     return (gone & ~back_by_end).astype(int).set_axis(rows.index)
+
+
+def left_recently(rows: pd.DataFrame, truth: pd.DataFrame, days: int = 30) -> pd.Series:
+    """Per row: gone in the `days` before the row's date and not back by then: the users whose
+    grievances that drove them out are in the log by the date (the demo's fade within weeks)."""
+    joined = rows[["user_id", "as_of_date"]].merge(truth, on="user_id", how="left")
+    date = pd.to_datetime(joined["as_of_date"])
+    gone = (joined["churn_date"] > date - pd.Timedelta(days=days)) & (joined["churn_date"] <= date)
+    back = joined["returned_date"].notna() & (joined["returned_date"] <= date)
+    return (gone & ~back).set_axis(rows.index)

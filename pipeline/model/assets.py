@@ -38,9 +38,11 @@ def feature_catalog(con) -> dict[str, tuple[str, str]]:
 
 
 def cause_evidence(con) -> list[Evidence]:
-    """The columns that are evidence of a cause, with their sentences, in catalog order."""
+    """The columns that are evidence of a cause, with their sentences: the declared ones first
+    (a user shows the first they have), then the per-type counts."""
     return [Evidence(*row) for row in con.execute(
-        "select feature, family, words, evidence from main.feature_catalog where evidence is not null").fetchall()]
+        "select feature, family, words, evidence from main.feature_catalog where evidence is not null "
+        "order by event_type is not null, feature").fetchall()]
 
 
 def feature_columns(frame: pd.DataFrame, catalog: dict) -> list[str]:

@@ -10,9 +10,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from demo.generate import write
-from demo.truth import load_truth, true_churn
+from demo.truth import left_recently, load_truth, true_churn
 from demo.worlds import generate
-from ml.score import churn_probability, load_version, use_tracking_store
+from ml.causes import Evidence, explain_causes, retained_references
+from ml.score import churn_probability, input_columns, load_version, use_tracking_store
 from pipeline.settings import REPO_ROOT
 
 END, DAYS = dt.date(2026, 5, 31), 100
@@ -90,6 +91,27 @@ class WorldChecks:
 
 class TestCommunityApp(WorldChecks):
     param = "community"
+
+    def test_users_who_left_over_errors_get_an_experience_cause_with_their_evidence(self, world_run):
+        """Errors are custom-type evidence (the mapping's reason_families): a user who left
+        after errors is told "experience", in words that count their «error» events."""
+        _, settings, _ = world_run
+        rows = frame(settings, "select * from churn_training_set where label_mature")
+        catalog = frame(settings, "select * from feature_catalog order by event_type is not null, feature")
+        words = {r.feature: (r.words, r.family) for r in catalog[catalog["is_feature"]].itertuples()}
+        evidence = [Evidence(r.feature, r.family, r.words, r.evidence) for r in catalog[catalog["evidence"].notna()].itertuples()]
+        champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
+        model = load_version("churn_model", champion.version)
+        columns = input_columns(model)
+        truth = load_truth(settings.root)
+        left = rows[left_recently(rows, truth)].merge(truth[["user_id", "driver_family"]], on="user_id")
+        over_errors = left[left["driver_family"] == "experience"]
+        assert len(over_errors) >= 10, len(over_errors)
+        causes = explain_causes(model, over_errors, columns, words=words, evidence=evidence,
+                                references=retained_references(rows, columns))
+        named = causes["cause_1"] == "experience"
+        assert named.mean() >= 0.6, causes["cause_1"].value_counts(dropna=False)
+        assert causes.loc[named, "main_cause_evidence"].str.fullmatch(r"\d+ «error» in the last 30 days").all()
 
 
 class TestSubscriptionService(WorldChecks):

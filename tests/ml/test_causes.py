@@ -17,7 +17,8 @@ WORDS = {
 }
 FEATURES = list(WORDS)
 EVIDENCE = [
-    Evidence("late_deliveries_90d", "logistics", "late deliveries", "{late_deliveries_90d} late deliveries in the last 90 days"),
+    Evidence("late_deliveries_90d", "logistics", "late deliveries",
+             "{late_deliveries_90d} late [delivery|deliveries] in the last 90 days"),
     Evidence("slow_responses_90d", "service", "slow customer-service replies",
              "{slow_responses_90d} replies slower than 3 minutes in the last 90 days"),
 ]
@@ -48,6 +49,9 @@ def test_evidence_sentences_show_the_users_own_counts():
     assert render("{very_slow} of {loads} page loads over 3 s", rows).tolist() == [
         "7 of 12 page loads over 3 s", "0.50 of ? page loads over 3 s"]
     assert render("{share:.0%} of orders with a coupon", rows).tolist() == ["46% of orders with a coupon", "10% of orders with a coupon"]
+    counts = pd.DataFrame({"late": [1, 2, 0]})
+    assert render("{late} late [delivery|deliveries] lately", counts).tolist() == [
+        "1 late delivery lately", "2 late deliveries lately", "0 late deliveries lately"]
 
 
 def test_a_cause_is_named_only_with_the_users_evidence_and_worded_with_it(users):

@@ -1,8 +1,9 @@
 -- Which defect costs how many users: per cause family and observation date (weekly), the
 -- users with evidence of the cause, how often they churned against comparable users without
 -- it, and the churners in excess. Comparable = the same date, engagement level (active days
--- in the last 30, as the per-user causes in ml/causes.py) and value level (spend in the last
--- 90 days: none, or the date's lower, middle or upper third of spenders). Within each such
+-- in the last 30, as the per-user causes in ml/causes.py), value level (spend in the last 90
+-- days: none, or the date's lower, middle or upper third of spenders) and number of other
+-- causes with evidence (0, 1, 2+). Within each such
 -- stratum the unaffected users' churn rate is what the affected would have had without the
 -- cause; excess churners = affected churners - affected users x that rate, summed over the
 -- strata that have both. Rates need mature labels: the latest dates list users affected only.
@@ -20,8 +21,10 @@ rows as (
         label_mature,
         {{ engagement_level('coalesce(active_days_30d, 0)') }} as engagement_level,
         cast(coalesce(order_value_90d, 0) as decimal(18, 2)) as revenue_90d
-        {%- for column, family in evidence %},
-        coalesce({{ column }}, 0) > 0 as evidence_{{ loop.index }}
+        {%- for family in families %}
+        {%- set flags = [] %}
+        {%- for column, f in evidence if f == family %}{% do flags.append('coalesce(' ~ column ~ ', 0) > 0') %}{% endfor %},
+        case when {{ flags | join(' or ') }} then 1 else 0 end as has_cause_{{ loop.index }}
         {%- endfor %}
     from {{ ref('churn_training_set') }}
 ),
@@ -34,18 +37,22 @@ valued as (
     from rows
 ),
 
+-- One row per user, date and cause family. Users with other causes churn more whatever this
+-- one does, so how many other causes a user has (0, 1, 2+) is part of "comparable" too.
 per_family as (
     {%- for family in families %}
+    {%- set this = loop.index %}
     select
         {{ quoted(family) }} as cause_family,
-        valued.*,
-        {%- set flags = [] %}
-        {%- for column, f in evidence %}{% if f == family %}{% do flags.append('evidence_' ~ loop.index) %}{% endif %}{% endfor %}
-        ({{ flags | join(' or ') }}) as affected
+        user_id, as_of_date, churned, label_mature, engagement_level, value_level, revenue_90d,
+        has_cause_{{ this }} = 1 as affected,
+        least(2, 0 {%- for other in families %}{% if loop.index != this %} + has_cause_{{ loop.index }}{% endif %}{% endfor %}) as other_causes
     from valued
     {% if not loop.last %}union all{% endif %}
     {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as cause_family, valued.*, false as affected
+    select
+        cast(null as {{ dbt.type_string() }}) as cause_family, user_id, as_of_date, churned, label_mature,
+        engagement_level, value_level, revenue_90d, false as affected, 0 as other_causes
     from valued
     where 1 = 0
     {%- endfor %}
@@ -57,6 +64,7 @@ strata as (
         as_of_date,
         engagement_level,
         value_level,
+        other_causes,
         sum(case when affected then 1 else 0 end) as users_affected,
         sum(case when affected then revenue_90d else 0 end) as revenue_affected,
         sum(case when affected and label_mature then 1 else 0 end) as affected_labelled,
@@ -64,7 +72,7 @@ strata as (
         sum(case when not affected and label_mature then 1 else 0 end) as unaffected_labelled,
         sum(case when not affected and label_mature then churned else 0 end) as unaffected_churned
     from per_family
-    group by cause_family, as_of_date, engagement_level, value_level
+    group by cause_family, as_of_date, engagement_level, value_level, other_causes
 ),
 
 matched as (
