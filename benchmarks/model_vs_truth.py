@@ -14,29 +14,37 @@ import argparse
 import os
 
 import duckdb
+import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from demo.truth import left_recently, load_truth, true_churn
 from ml.baselines import fit_baselines
 from ml.causes import Evidence, explain_causes, retained_references
+from ml.reasons import FALLING_ENGAGEMENT
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
 from ml.split import time_split
+from pipeline.model.scoring import reasons_in_order
 from pipeline.settings import REPO_ROOT, load_settings
 
 
-def cause_match(rows, churners_mask, truth, model, words, evidence, references) -> tuple[float, float, int]:
-    """Among the masked rows' users with a cause-family driver: the main cause names the true
-    driver's family, and the true family is among the top 3 causes."""
+def cause_match(rows, churners_mask, truth, model, words, evidence, references) -> dict:
+    """Among the masked rows' users whose driver has a family (not natural churn): how often
+    the main cause, the top 3 causes (drivers other than engagement) and the top 3 reasons
+    (the causes, then the symptom; every driver) name the true driver's family."""
     churners = rows[churners_mask].merge(truth[["user_id", "driver_family"]], on="user_id")
     churners = churners[churners["driver_family"].notna() & (churners["driver_family"] != "other")]
     if churners.empty:
-        return float("nan"), float("nan"), 0
+        return {"n": 0}
     causes = explain_causes(model, churners, input_columns(model), words=words, evidence=evidence, references=references)
+    reasons = reasons_in_order(causes)
     expected = churners["driver_family"].to_numpy()
+    cause = expected != FALLING_ENGAGEMENT
     top1 = causes["cause_1"].to_numpy() == expected
     top3 = top1 | (causes["cause_2"].to_numpy() == expected) | (causes["cause_3"].to_numpy() == expected)
-    return float(top1.mean()), float(top3.mean()), len(churners)
+    in_reasons = np.column_stack([reasons[f"reason_family_{i}"].to_numpy() == expected for i in (1, 2, 3)]).any(axis=1)
+    return {"n": int(cause.sum()), "top1": top1[cause].mean(), "top3": top3[cause].mean(),
+            "n_all": len(churners), "reasons_top3": in_reasons.mean()}
 
 
 def auc(y, p) -> str:
@@ -83,14 +91,23 @@ def main() -> None:
     references = retained_references(train, input_columns(model))
     for group, mask in (("who left in the 30 days before the date", left_recently(valid, truth)),
                         ("leaving within the horizon after the date", true_churn(valid, truth, horizon, new_only=True) == 1)):
-        top1, top3, n = cause_match(valid, mask, truth, model, words, evidence, references)
-        print(f"main cause names the true driver's family for {top1:.1%} of {n} true churners {group} "
-              f"(driver other than natural churn); {top3:.1%} within the top 3 causes")
-    true_order = truth[truth["driver_family"].notna() & (truth["driver_family"] != "other")]["driver_family"].value_counts()
-    print("churn_cause_diagnosis (mature dates), excess churners by cause vs the truth's churners by driver:")
+        m = cause_match(valid, mask, truth, model, words, evidence, references)
+        if not m["n"]:
+            print(f"no true churners {group} with a cause driver")
+            continue
+        print(f"true churners {group}: the main cause names the true driver's family for {m['top1']:.1%} "
+              f"of {m['n']} with a cause driver (not engagement, not natural churn), {m['top3']:.1%} within the "
+              f"top 3 causes; the top 3 reasons (causes, then the symptom) name it for {m['reasons_top3']:.1%} "
+              f"of {m['n_all']} with any driver but natural churn")
+    # The truth's side on the same rows: per matured (user, date), leaving within the horizon,
+    # counted by the driver's family, as the diagnosis sums excess churners over its dates.
+    mature = rows[rows["label_mature"]]
+    leaving = mature[true_churn(mature, truth, horizon, new_only=True) == 1].merge(truth[["user_id", "driver_family"]], on="user_id")
+    true_order = leaving["driver_family"].value_counts()
+    print("churn_cause_diagnosis (mature dates), excess churners by cause vs the truth's churners leaving by driver, same rows:")
     for row in diagnosis.itertuples():
         print(f"  {row.cause_family:<16} excess {row.excess_churners:8.1f}   affected {row.users_affected:7.0f}   "
-              f"truth: {true_order.get(row.cause_family, 0)} churners")
+              f"truth: {true_order.get(row.cause_family, 0)}")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
     context.log.info(f"{outcome.candidate} ({outcome.kind}) registered as v{outcome.model_version}: "
                      f"promoted={outcome.promoted} ({outcome.reason}); data_state={outcome.data_state}")
     tag_training(use_tracking_store(mlflow.tracking_uri), mlflow.model_name, outcome.model_version,
-                 today=today, definition=definition, horizon=horizon)
+                 today=today, definition=definition, horizon=horizon, features=features)
     with duckdb.get_connection() as con:
         write_importance(con, outcome)
     return dg.MaterializeResult(

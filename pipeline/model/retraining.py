@@ -14,6 +14,7 @@ from mlflow.exceptions import MlflowException
 TRAINED_ON = "trained_on"  # the latest observation date of the training rows (the scoring date then)
 DEFINITION = "churn_definition"
 HORIZON = "churn_horizon_days"
+FEATURES = "features"  # the training set's feature columns, comma-separated (a baseline champion uses fewer)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ def training_due(client: MlflowClient, model_name: str, *, every_days: int, requ
         return TrainingDecision(True, f"churn definition changed: champion v{version} predicts "
                                       f"{tags.get(DEFINITION)} in {tags.get(HORIZON)} days, today's labels "
                                       f"{definition} in {horizon}", version)
-    used = _input_columns(model_name, version)
+    # The columns the training saw, not the champion's inputs: a baseline champion (recency)
+    # reads one column of a feature set that did not change.
+    used = tags[FEATURES].split(",") if FEATURES in tags else _input_columns(model_name, version)
     if used is not None and set(used) != set(features):
         added, gone = sorted(set(features) - set(used)), sorted(set(used) - set(features))
         return TrainingDecision(True, f"features changed since champion v{version} (new: {added[:5]}, "
@@ -57,8 +60,11 @@ def training_due(client: MlflowClient, model_name: str, *, every_days: int, requ
 
 
 def tag_training(client: MlflowClient, model_name: str, version: str, *, today: dt.date, definition: str,
-                 horizon: int) -> None:
-    for key, value in ((TRAINED_ON, str(today)), (DEFINITION, definition), (HORIZON, str(horizon))):
+                 horizon: int, features: list[str] | None = None) -> None:
+    tags = {TRAINED_ON: str(today), DEFINITION: definition, HORIZON: str(horizon)}
+    if features is not None:
+        tags[FEATURES] = ",".join(sorted(features))
+    for key, value in tags.items():
         client.set_model_version_tag(model_name, version, key, value)
 
 

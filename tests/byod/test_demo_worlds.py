@@ -111,7 +111,7 @@ class TestCommunityApp(WorldChecks):
                                 references=retained_references(rows, columns))
         named = causes["cause_1"] == "experience"
         assert named.mean() >= 0.6, causes["cause_1"].value_counts(dropna=False)
-        assert causes.loc[named, "main_cause_evidence"].str.fullmatch(r"\d+ «error» in the last 30 days").all()
+        assert causes.loc[named, "main_cause_evidence"].str.fullmatch(r"\d+ «error» in the last 90 days").all()
 
 
 class TestSubscriptionService(WorldChecks):

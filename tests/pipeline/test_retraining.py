@@ -67,3 +67,15 @@ def test_a_young_champion_is_retrained_when_something_changed(champion, change, 
     tag_training(client, "weekly", outcome.model_version, today=TRAINED_ON, definition="no_order", horizon=30)
     decision = due(client, **change)
     assert decision.due and words in decision.reason
+
+
+def test_a_baseline_champion_is_compared_on_the_features_of_its_training_not_its_one_input(champion):
+    """A recency champion reads one column; the training set's features did not change."""
+    client, outcome = champion
+    tag_training(client, "weekly", outcome.model_version, today=TRAINED_ON, definition="no_order", horizon=30,
+                 features=[*FEATURES, "unused_by_the_model"])
+    try:
+        assert not due(client, features=[*FEATURES, "unused_by_the_model"]).due
+        assert "unused_by_the_model" in due(client).reason
+    finally:  # the other tests share this champion
+        client.delete_model_version_tag("weekly", outcome.model_version, "features")

@@ -53,8 +53,9 @@ per_type as (
         true as is_feature,
         -- A type of a cause family (the mapping's reason_families: "error" -> experience) is
         -- evidence of that cause for a user who had it lately.
-        case when metrics.metric = 'events_30d' and types.family not in ('falling_engagement', 'other')
-            then '{' || types.feature_stem || '__events_30d} «' || types.event_type || '» in the last 30 days'
+        -- 90 days, not 30: a grievance (muted groups, say) can still drive a user out weeks later.
+        case when metrics.metric = 'events_90d' and types.family not in ('falling_engagement', 'other')
+            then '{' || types.feature_stem || '__events_90d} «' || types.event_type || '» in the last 90 days'
         end as evidence
     from {{ ref('int_event_types_ranked') }} as types
     cross join metrics

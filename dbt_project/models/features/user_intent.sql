@@ -63,7 +63,9 @@ select
     spine.as_of_date,
     coalesce(repeat_view_counts.repeat_viewed_items_7d, 0) as repeat_viewed_items_7d,
     coalesce(carts.abandoned_carts_30d, 0) as abandoned_carts_30d,
-    least(cast(spine.coupons_redeemed_90d as double) / nullif(spine.orders_90d, 0), 1.0) as coupon_order_share_90d,
+    -- Null without orders (DuckDB's least() skips nulls: least(null, 1.0) would say 100 %).
+    case when spine.orders_90d > 0
+        then least(cast(spine.coupons_redeemed_90d as double) / spine.orders_90d, 1.0) end as coupon_order_share_90d,
     channel_ranked.main_channel as preferred_channel,
     hour_ranked.main_hour as preferred_hour
 from spine
