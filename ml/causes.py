@@ -130,12 +130,11 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
     x = feature_matrix(frame, columns)
     contributions = family_contributions(model, x, engagement_level(frame), references,
                                          {f: families[f] for f in names if f in families})
-    # A family with evidence but no model feature still counts, below those that raise risk.
-    contributions = contributions.reindex(columns=names, fill_value=0.0)
     # Named when the user's evidence is there, most risk first. A family the model gives no
-    # weight still counts when its evidence is there: on the demo, requiring a positive
-    # attribution left 69 % of price-driven churners without a cause (the model does not
-    # separate a coupon habit from churn), where their evidence named price for 54 % of them.
+    # weight (no feature of it, or an attribution of 0 or below) still counts after those that
+    # raise the risk: requiring a positive attribution left most of the demo's price-driven
+    # churners without any cause, as the model does not tell a coupon habit from churn.
+    contributions = contributions.reindex(columns=names, fill_value=0.0)
     has_evidence = pd.DataFrame({f: shown[f]["sentence"].notna() for f in names}, index=frame.index)
     ranked = contributions.where(has_evidence, -np.inf).to_numpy()
     order = np.argsort(-ranked, axis=1, kind="stable")
