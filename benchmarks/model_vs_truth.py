@@ -20,10 +20,11 @@ from sklearn.metrics import roc_auc_score
 
 from demo.truth import left_recently, load_truth, true_churn
 from ml.baselines import fit_baselines
-from ml.causes import Evidence, explain_causes, retained_references
+from ml.causes import explain_causes, retained_references
 from ml.reasons import FALLING_ENGAGEMENT
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
 from ml.split import time_split
+from pipeline.model.assets import cause_evidence, feature_catalog
 from pipeline.model.scoring import reasons_in_order
 from pipeline.settings import REPO_ROOT, load_settings
 
@@ -62,11 +63,7 @@ def main() -> None:
         rows = con.sql("select * from main.churn_training_set").df()
         horizon, definition = con.execute(
             "select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
-        words = {f: (w, fam) for f, w, fam in con.execute(
-            "select feature, words, family from main.feature_catalog where is_feature").fetchall()}
-        evidence = [Evidence(*row) for row in con.execute(
-            "select feature, family, words, evidence from main.feature_catalog where evidence is not null "
-        "order by event_type is not null, feature").fetchall()]
+        words, evidence = feature_catalog(con), cause_evidence(con)
         diagnosis = con.sql("""
             select cause_family, sum(excess_churners) as excess_churners, sum(users_affected) as users_affected
             from main.churn_cause_diagnosis where labels_mature group by cause_family order by excess_churners desc

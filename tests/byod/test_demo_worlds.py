@@ -12,8 +12,9 @@ from sklearn.metrics import roc_auc_score
 from demo.generate import write
 from demo.truth import left_recently, load_truth, true_churn
 from demo.worlds import generate
-from ml.causes import Evidence, explain_causes, retained_references
+from ml.causes import explain_causes, retained_references
 from ml.score import churn_probability, input_columns, load_version, use_tracking_store
+from pipeline.model.assets import cause_evidence, feature_catalog
 from pipeline.settings import REPO_ROOT
 
 END, DAYS = dt.date(2026, 5, 31), 100
@@ -97,9 +98,8 @@ class TestCommunityApp(WorldChecks):
         after errors is told "experience", in words that count their «error» events."""
         _, settings, _ = world_run
         rows = frame(settings, "select * from churn_training_set where label_mature")
-        catalog = frame(settings, "select * from feature_catalog order by event_type is not null, feature")
-        words = {r.feature: (r.words, r.family) for r in catalog[catalog["is_feature"]].itertuples()}
-        evidence = [Evidence(r.feature, r.family, r.words, r.evidence) for r in catalog[catalog["evidence"].notna()].itertuples()]
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            words, evidence = feature_catalog(con), cause_evidence(con)  # as the pipeline reads them
         champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
         model = load_version("churn_model", champion.version)
         columns = input_columns(model)
