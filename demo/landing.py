@@ -28,8 +28,8 @@ def clear(out_dir: Path) -> None:
 
 
 def write_events(events: pd.DataFrame, out_dir: Path, bad_row_rate: float, rng,
-                 time_format: str | None = None) -> int:
-    """One events.csv per UTC day under landing/events/date=YYYY-MM-DD/; returns rows written.
+                 time_format: str | None = None, file_name: str = "events.csv") -> int:
+    """One `file_name` per UTC day under landing/events/date=YYYY-MM-DD/; returns rows written.
 
     Each file: the day's clean rows in time order, then its duplicates, then its bad rows.
     Strings are always quoted and numbers never, so a CSV sniffer that samples only the top
@@ -51,7 +51,7 @@ def write_events(events: pd.DataFrame, out_dir: Path, bad_row_rate: float, rng,
         folder.mkdir(parents=True, exist_ok=True)
         parts = [_rows(t.slice(*_span(days, d))) for t, days in
                  ((table, day), (dups, dup_day), (bad, bad_day))]  # fmt: skip
-        (folder / "events.csv").write_bytes(header + b"".join(parts))
+        (folder / file_name).write_bytes(header + b"".join(parts))
     return len(day) + len(dup_day) + len(bad_day)
 
 

@@ -32,7 +32,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         sensors=[build_landing_sensor(job, daily)],
         resources={
             "settings": settings,
-            "duckdb": DuckDBResource(database=str(settings.warehouse)),
+            "duckdb": DuckDBResource(database=str(settings.warehouse), connection_config=settings.duckdb_config()),
             # The dbt of this environment, whether or not the virtualenv is activated.
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.prefix) / "bin" / "dbt")),
             "mlflow": MlflowTracking(

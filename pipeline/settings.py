@@ -24,6 +24,20 @@ class Settings(dg.ConfigurableResource):
     mapping_file: str
     first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
+    # DuckDB's own limits for every connection to the warehouse (Python steps and dbt): beyond
+    # the memory limit it spills to duckdb_temp inside the data folder instead of growing, so a
+    # run's peak stays near the limit (plus pandas frames and the Python processes themselves).
+    duckdb_memory_limit: str = "6GB"
+    duckdb_threads: int = 2
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """DuckDB settings of every warehouse connection (dagster-duckdb's connection_config)."""
+        return {"memory_limit": self.duckdb_memory_limit, "threads": self.duckdb_threads,
+                "temp_directory": str(self.duckdb_temp)}
+
+    def duckdb_env(self) -> dict[str, str]:
+        """The same settings for dbt's profile (dbt_project/profiles.yml reads them with env_var)."""
+        return {"CHURN_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit, "CHURN_DUCKDB_THREADS": str(self.duckdb_threads)}
 
     def dbt_vars_with(self, **more) -> str:
         """The --vars argument: what the mapping says of its log (reason families, what churn
@@ -51,6 +65,11 @@ class Settings(dg.ConfigurableResource):
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    @property
+    def duckdb_temp(self) -> Path:
+        """Where DuckDB spills what does not fit in its memory limit."""
+        return self.root / "duckdb_tmp"
 
     @property
     def dbt_target(self) -> Path:
@@ -87,4 +106,8 @@ def load_settings() -> Settings:
         json.loads(dbt_vars)
     except json.JSONDecodeError as err:
         raise ValueError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
-    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars)
+    threads = os.environ.get("CHURN_DUCKDB_THREADS", "2")
+    if not threads.isdigit() or int(threads) < 1:
+        raise ValueError(f"CHURN_DUCKDB_THREADS must be a positive whole number, got {threads!r}")
+    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
+                    duckdb_memory_limit=os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT", "6GB"), duckdb_threads=int(threads))

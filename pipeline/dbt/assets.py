@@ -63,7 +63,7 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
     CHURN_RUN_START_DATE / _END_DATE environment variables (macro run_var), not --vars: dbt
     parses the whole project again whenever --vars change, so every invocation gets the same
     --vars and target folder and reuses the last one's parse (partial_parse.msgpack)."""
-    env = {"CHURN_RUN_START_DATE": start_date or "", "CHURN_RUN_END_DATE": end_date or ""}
+    env = {"CHURN_RUN_START_DATE": start_date or "", "CHURN_RUN_END_DATE": end_date or "", **settings.duckdb_env()}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)  # dbt's subprocess inherits the environment (steps run one at a time)
     try:

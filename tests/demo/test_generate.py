@@ -167,3 +167,21 @@ def test_cli_prints_a_summary(tmp_path, capsys):
     assert line.startswith("users=50 events=") and "events/s=" in line
     assert len(list((tmp_path / "landing/events").iterdir())) == 10
     assert np.isfinite(float(line.split("seconds=")[1].split()[0]))
+
+
+def test_a_chunked_demo_writes_each_chunk_apart_with_ids_that_never_collide(tmp_path):
+    from demo.stream import write_in_chunks
+
+    rows = write_in_chunks(250, 20, END, seed=3, out_dir=tmp_path, chunk_users=100, bad_row_rate=0.0)
+    day_files = sorted(p.name for p in (tmp_path / "landing/events").glob("date=*/*.csv"))
+    assert {name for name in day_files} == {"events-0000.csv", "events-0001.csv", "events-0002.csv"}
+    events = pd.concat(pd.read_csv(p, dtype=str) for p in (tmp_path / "landing/events").glob("date=*/*.csv"))
+    assert len(events) == rows and events["event_id"].is_unique
+    users = pd.read_csv(tmp_path / "landing/users/users.csv", dtype=str)
+    truth = pd.read_csv(tmp_path / "demo_truth/ground_truth.csv", dtype=str)
+    assert len(users) == len(truth) == 250 and users["user_id"].is_unique
+    assert set(events["user_id"]) <= set(users["user_id"])
+    # A chunk is the one-piece generator with its own seed stream, ids prefixed.
+    second = generate(100, 20, END, seed=[3, 1]).events
+    mine = events[events["user_id"].str.startswith("c0001-")]
+    assert len(mine) == len(second)

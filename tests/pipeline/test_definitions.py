@@ -63,3 +63,16 @@ def test_workspace_yaml_loads_the_definitions():
     done = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_warehouse_connections_keep_duckdb_within_the_configured_memory(tmp_path):
+    settings = Settings(data_dir=str(tmp_path), mapping_file=str(DEFAULT_MAPPING_FILE), first_day="2026-01-01",
+                        duckdb_memory_limit="1GB", duckdb_threads=1)
+    with dg.instance_for_test():
+        resource = build_definitions(settings).resources["duckdb"]
+    with resource.get_connection() as con:
+        limit, threads, temp = con.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+        ).fetchone()
+    assert limit.replace(" ", "") in ("1GB", "953.6MiB") and threads == 1
+    assert Path(temp) == tmp_path / "duckdb_tmp"
