@@ -17,10 +17,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from pipeline.dbt.vars import DbtVarError
+from pipeline.raw.mapping import MappingError
 from pipeline.run_guard import RunInProgress, exclusive_run, private_dir
 from pipeline.settings import REPO_ROOT, Settings, load_settings
 
 EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
+EXIT_BAD_SETTINGS = 78  # EX_CONFIG: fix the setting named in the message
 
 
 def run(settings: Settings) -> int:
@@ -74,7 +77,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["run", "summary"])
     args = parser.parse_args()
-    settings = load_settings()
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            settings.dbt_vars_with()  # the mapping's vars too: a bad setting never starts a run
+    except (DbtVarError, MappingError) as err:
+        print(f"Not started: {err}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     if args.command == "summary":
         from pipeline.summary import print_summary
 

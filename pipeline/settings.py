@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.dbt.vars import DbtVarError, check_vars
 from pipeline.raw.mapping import load_mapping
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,9 @@ class Settings(dg.ConfigurableResource):
         means), then the configured overrides, then per-run ones."""
         mapping = load_mapping(Path(self.mapping_file))
         from_mapping = {"reason_families": mapping.reason_families, **mapping.churn}
-        return json.dumps({**from_mapping, **json.loads(self.dbt_vars), **more})
+        # Values, never SQL: each var against its type and allowed values (pipeline/dbt/vars.py).
+        overrides = check_vars(json.loads(self.dbt_vars), "CHURN_DBT_VARS")
+        return json.dumps({**from_mapping, **overrides, **check_vars(more, "dbt vars of this run")})
 
     @property
     def root(self) -> Path:
@@ -84,7 +87,7 @@ def load_settings() -> Settings:
     first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
     dbt_vars = os.environ.get("CHURN_DBT_VARS", "{}")
     try:
-        json.loads(dbt_vars)
+        check_vars(json.loads(dbt_vars), "CHURN_DBT_VARS")  # refused here, before any run starts
     except json.JSONDecodeError as err:
-        raise ValueError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
+        raise DbtVarError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
     return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars)
