@@ -25,6 +25,7 @@ class Settings(dg.ConfigurableResource):
     mapping_file: str
     first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
+    alert_webhook: str = ""  # URL that failed-run alerts are POSTed to (pipeline/alerts.py); "" = alerts.log only
 
     def dbt_vars_with(self, **more) -> str:
         """The --vars argument: what the mapping says of its log (reason families, what churn
@@ -90,4 +91,5 @@ def load_settings() -> Settings:
         check_vars(json.loads(dbt_vars), "CHURN_DBT_VARS")  # refused here, before any run starts
     except json.JSONDecodeError as err:
         raise DbtVarError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
-    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars)
+    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
+                    alert_webhook=os.environ.get("CHURN_ALERT_WEBHOOK", ""))
