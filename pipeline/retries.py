@@ -50,7 +50,7 @@ def retry_if_transient() -> Iterator[None]:
             raise
         wait = TRANSIENT_RETRY.calculate_delay(attempt)
         context.log.warning(f"Transient failure, retry {attempt} of {TRANSIENT_RETRY.max_retries} "
-                            f"in {wait:.0f} s: {str(err).splitlines()[0][:300]}")
+                            f"in {wait:.0f} s: {(str(err).splitlines() or [repr(err)])[0][:300]}")
         raise dg.RetryRequested(max_retries=TRANSIENT_RETRY.max_retries, seconds_to_wait=wait) from err
 
 

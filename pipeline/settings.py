@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.dbt.vars import DbtVarError, check_vars
+from pipeline.dbt.vars import DbtVarError, check_together, check_vars
 from pipeline.raw.mapping import load_mapping
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,8 @@ class Settings(dg.ConfigurableResource):
         from_mapping = {"reason_families": mapping.reason_families, **mapping.churn}
         # Values, never SQL: each var against its type and allowed values (pipeline/dbt/vars.py).
         overrides = check_vars(json.loads(self.dbt_vars), "CHURN_DBT_VARS")
-        return json.dumps({**from_mapping, **overrides, **check_vars(more, "dbt vars of this run")})
+        merged = {**from_mapping, **overrides, **check_vars(more, "dbt vars of this run")}
+        return json.dumps(check_together(merged, f"dbt vars (mapping {self.mapping_file} + CHURN_DBT_VARS)"))
 
     @property
     def root(self) -> Path:

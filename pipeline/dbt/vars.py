@@ -172,3 +172,11 @@ def check_vars(values, where: str) -> dict:
     for name, value in values.items():
         check_var(name, value, where)
     return values
+
+
+def check_together(values: dict, where: str) -> dict:
+    """What one var needs of another, on the vars a run gets (mapping, overrides, per run)."""
+    if values.get("churn_definition") == "no_event_of" and not values.get("churn_event_types"):
+        raise DbtVarError(f"{where}: churn_definition no_event_of needs churn_event_types, "
+                          "a list of the event types that count as staying, e.g. [post, order]")
+    return values

@@ -110,3 +110,10 @@ def test_per_run_vars_are_checked_too(tmp_path):
     assert json.loads(settings.dbt_vars_with(as_of_date="2026-03-01"))["ab_test_name"] == "Spring '26 test"
     with pytest.raises(DbtVarError, match="as_of_date"):
         settings.dbt_vars_with(as_of_date="2026-03-01' or 1=1")
+
+
+def test_a_definition_missing_the_var_it_needs_is_refused_before_the_run(tmp_path):
+    settings = Settings(data_dir=str(tmp_path), mapping_file=str(DEFAULT_MAPPING_FILE),
+                        dbt_vars=json.dumps({"churn_definition": "no_event_of"}))
+    with pytest.raises(DbtVarError, match="no_event_of needs churn_event_types"):
+        settings.dbt_vars_with()
