@@ -15,12 +15,16 @@ import argparse
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
+from pipeline.dbt.vars import DbtVarError
+from pipeline.raw.mapping import MappingError
 from pipeline.run_guard import RunInProgress, exclusive_run, private_dir
 from pipeline.settings import REPO_ROOT, Settings, load_settings
 
 EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
+EXIT_BAD_SETTINGS = 78  # EX_CONFIG: fix the setting named in the message
 
 
 def run(settings: Settings) -> int:
@@ -28,11 +32,14 @@ def run(settings: Settings) -> int:
     # Imported here, so that a second run is turned away before loading the definitions (slow).
     import dagster as dg
 
+    from pipeline.alerts import LAUNCHED_BY, failure_alert, write_alert
     from pipeline.definitions import defs
     from pipeline.jobs import JOB_NAME, landing_days_to_run, run_tags
     from pipeline.raw.read import landing_days
     from pipeline.run_guard import sweep_dead_runs
 
+    # The instance's pool-wait handler (pipeline/pool_wait.py) is "beta" yaml logging config: no need to say so.
+    warnings.filterwarnings("ignore", message="Handling yaml-defined logging", category=dg.BetaWarning)
     instance = dg.DagsterInstance.get()
     for line in sweep_dead_runs(instance):
         print(line)
@@ -50,11 +57,17 @@ def run(settings: Settings) -> int:
     print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run "
           f"({len(days)} landing days new, changed or not loaded successfully)")
     result = defs.resolve_job_def(JOB_NAME).execute_in_process(
-        instance=instance, tags=run_tags(settings, days), raise_on_error=False,
+        instance=instance, tags={**run_tags(settings, days), LAUNCHED_BY: "cli"}, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},  # the UI keeps the full log
     )
     if not result.success:
-        print(f"Run {result.run_id} failed; open the Dagster UI (make dev) to see which step and why. "
+        # Sensors do not run in process: the same alert as the daemon's run-failure sensor.
+        run_failure = result.get_run_failure_event()
+        alert = failure_alert(result.run_id, JOB_NAME, result.get_step_failure_events(),
+                              run_failure.message if run_failure else "")
+        path = write_alert(settings, alert)
+        print(f"Run {result.run_id} failed at step {alert['failed_step']}: {alert['error'][:300]}\n"
+              f"Alert written to {path}; open the Dagster UI (make dev) for the full log. "
               "The next run loads its days again.", file=sys.stderr)
         return 1
     return 0
@@ -74,7 +87,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["run", "summary"])
     args = parser.parse_args()
-    settings = load_settings()
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            settings.dbt_vars_with()  # the mapping's vars too: a bad setting never starts a run
+    except (DbtVarError, MappingError) as err:
+        print(f"Not started: {err}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     if args.command == "summary":
         from pipeline.summary import print_summary
 

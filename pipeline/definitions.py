@@ -5,8 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
+from pipeline.alerts import alert_on_run_failure
 from pipeline.dbt.assets import build_dbt_assets
 from pipeline.dbt.project import dbt_project
 from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule
@@ -17,6 +17,7 @@ from pipeline.model.leakage import features_use_no_future_events
 from pipeline.model.tracking import MlflowTracking
 from pipeline.raw.assets import build_raw_events
 from pipeline.raw.subscriptions_asset import raw_subscriptions
+from pipeline.retries import WarehouseDuckDB
 from pipeline.serving.assets import serving
 from pipeline.settings import Settings, load_settings
 
@@ -29,10 +30,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=[features_use_no_future_events, score_and_feature_drift_check],
         jobs=[job],
         schedules=[build_schedule(job)],
-        sensors=[build_landing_sensor(job, daily)],
+        sensors=[build_landing_sensor(job, daily), alert_on_run_failure],
         resources={
             "settings": settings,
-            "duckdb": DuckDBResource(database=str(settings.warehouse), connection_config=settings.duckdb_config()),
+            # Lock errors retry the step; DuckDB keeps to the configured memory and threads.
+            "duckdb": WarehouseDuckDB(database=str(settings.warehouse), connection_config=settings.duckdb_config()),
             # The dbt of this environment, whether or not the virtualenv is activated.
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.prefix) / "bin" / "dbt")),
             "mlflow": MlflowTracking(

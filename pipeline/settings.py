@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.dbt.vars import DbtVarError, check_together, check_vars
 from pipeline.raw.mapping import load_mapping
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,7 @@ class Settings(dg.ConfigurableResource):
     mapping_file: str
     first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
+    alert_webhook: str = ""  # URL that failed-run alerts are POSTed to (pipeline/alerts.py); "" = alerts.log only
     # DuckDB's own limits for every connection to the warehouse (Python steps and dbt): beyond
     # the memory limit it spills to duckdb_temp inside the data folder instead of growing, so a
     # run's peak stays near the limit (plus pandas frames and the Python processes themselves).
@@ -44,7 +46,10 @@ class Settings(dg.ConfigurableResource):
         means), then the configured overrides, then per-run ones."""
         mapping = load_mapping(Path(self.mapping_file))
         from_mapping = {"reason_families": mapping.reason_families, **mapping.churn}
-        return json.dumps({**from_mapping, **json.loads(self.dbt_vars), **more})
+        # Values, never SQL: each var against its type and allowed values (pipeline/dbt/vars.py).
+        overrides = check_vars(json.loads(self.dbt_vars), "CHURN_DBT_VARS")
+        merged = {**from_mapping, **overrides, **check_vars(more, "dbt vars of this run")}
+        return json.dumps(check_together(merged, f"dbt vars (mapping {self.mapping_file} + CHURN_DBT_VARS)"))
 
     @property
     def root(self) -> Path:
@@ -103,11 +108,12 @@ def load_settings() -> Settings:
     first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
     dbt_vars = os.environ.get("CHURN_DBT_VARS", "{}")
     try:
-        json.loads(dbt_vars)
+        check_vars(json.loads(dbt_vars), "CHURN_DBT_VARS")  # refused here, before any run starts
     except json.JSONDecodeError as err:
-        raise ValueError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
+        raise DbtVarError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
     threads = os.environ.get("CHURN_DUCKDB_THREADS", "2")
     if not threads.isdigit() or int(threads) < 1:
         raise ValueError(f"CHURN_DUCKDB_THREADS must be a positive whole number, got {threads!r}")
     return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
-                    duckdb_memory_limit=os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT", "6GB"), duckdb_threads=int(threads))
+                    duckdb_memory_limit=os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT", "6GB"), duckdb_threads=int(threads),
+                    alert_webhook=os.environ.get("CHURN_ALERT_WEBHOOK", ""))

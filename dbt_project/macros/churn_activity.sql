@@ -63,7 +63,7 @@
 {# Per row of `spine` (a relation or CTE with user_id, as_of_date): churned 1/0 in the
    churn_horizon_days after as_of_date, by the churn definition. #}
 {% macro churn_outcomes(spine) %}
-  {%- set horizon = var('churn_horizon_days') %}
+  {%- set horizon = number_var('churn_horizon_days') %}
   {%- if churn_definition() == 'subscription' %}
     select spine.user_id, spine.as_of_date,
         max(case when ends.user_id is null then 0 else 1 end) as churned

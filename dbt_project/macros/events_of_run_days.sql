@@ -8,8 +8,8 @@
     where activity_date in (
         select distinct activity_date
         from {{ ref('stg_events__events') }}
-        where landing_date between cast('{{ start_date }}' as date)
-            and cast('{{ run_var("end_date") or start_date }}' as date)
+        where landing_date between cast({{ quoted(start_date) }} as date)
+            and cast({{ quoted(run_var("end_date") or start_date) }} as date)
     )
     {%- endif %}
 {% endmacro %}

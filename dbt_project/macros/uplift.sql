@@ -1,6 +1,6 @@
 {# Wilson score bound of a rate p over n users (sign '-' lower, '+' upper), z = var uplift_confidence_z. #}
 {% macro wilson_bound(p, n, sign) %}
-    {%- set z = var('uplift_confidence_z') -%}
+    {%- set z = number_var('uplift_confidence_z') -%}
     (({{ p }} + {{ z }} * {{ z }} / (2.0 * {{ n }})
       {{ sign }} {{ z }} * sqrt({{ p }} * (1 - {{ p }}) / {{ n }} + {{ z }} * {{ z }} / (4.0 * {{ n }} * {{ n }})))
      / (1 + {{ z }} * {{ z }} / {{ n }}))

@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
 from pipeline.jobs import PARTITION, RANGE_END, RANGE_START
+from pipeline.retries import retry_if_transient
 from pipeline.settings import Settings
 
 TRANSLATOR = ChurnDbtTranslator()
@@ -75,4 +76,5 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    yield from invocation.stream()
+    with retry_if_transient():  # a warehouse locked by another process: retried (pipeline/retries.py)
+        yield from invocation.stream()

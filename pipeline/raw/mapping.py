@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.raw.contract import CANONICAL_COLUMNS, REASON_FAMILIES, REQUIRED_COLUMNS
+from pipeline.dbt.vars import SCHEMA as DBT_VARS
+from pipeline.raw.contract import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
 
 class MappingError(ValueError):
@@ -64,33 +65,29 @@ def _section(spec: dict, key: str, path: Path) -> dict:
 
 
 def _reason_families(spec: dict, path: Path) -> dict[str, str]:
-    """Event type (after mapping) -> the cause family its features are routed to."""
-    families = {event_type_key(str(k)): str(v) for k, v in _section(spec, "reason_families", path).items()}
-    wrong = {t: f for t, f in families.items() if f not in REASON_FAMILIES}
-    if wrong:
-        raise MappingError(f"{path}: reason_families {wrong}: a family is one of {REASON_FAMILIES}")
+    """Event type (after mapping) -> the cause family its features are routed to (dbt var reason_families)."""
+    families = {event_type_key(str(k)): v for k, v in _section(spec, "reason_families", path).items()}
+    if (problem := DBT_VARS["reason_families"].problem(families)) is not None:
+        raise MappingError(f"{path}: reason_families {problem}")
     return families
 
 
 # The mapping's `churn:` keys and the dbt var each sets (CHURN_DBT_VARS still overrides them).
 CHURN_KEYS = {"definition": "churn_definition", "horizon_days": "churn_horizon_days",
               "event_types": "churn_event_types"}
-CHURN_DEFINITIONS = ("no_order", "no_activity", "no_event_of", "subscription")
 
 
 def _churn(spec: dict, path: Path) -> dict:
-    """What churn means for this log, as dbt vars: a log's owner says it once, in its mapping."""
+    """What churn means for this log, as dbt vars: a log's owner says it once, in its mapping.
+    Each value is checked against the dbt var it sets (pipeline/dbt/vars.py)."""
     churn = _section(spec, "churn", path)
     unknown = sorted(set(churn) - set(CHURN_KEYS))
     if unknown:
         raise MappingError(f"{path}: unknown keys under 'churn:' {unknown}; allowed: {sorted(CHURN_KEYS)}")
-    if churn.get("definition", "no_order") not in CHURN_DEFINITIONS:
-        raise MappingError(f"{path}: churn.definition {churn['definition']!r} is not one of {CHURN_DEFINITIONS}")
-    if "horizon_days" in churn and not (isinstance(churn["horizon_days"], int) and churn["horizon_days"] > 0):
-        raise MappingError(f"{path}: churn.horizon_days must be a positive whole number of days, got {churn['horizon_days']!r}")
+    for key, value in churn.items():
+        if (problem := DBT_VARS[CHURN_KEYS[key]].problem(value)) is not None:
+            raise MappingError(f"{path}: churn.{key} {value!r} {problem}")
     types = churn.get("event_types", [])
-    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise MappingError(f"{path}: churn.event_types must be a list of event types, got {types!r}")
     if churn.get("definition") == "no_event_of" and not types:
         raise MappingError(f"{path}: churn.definition no_event_of needs churn.event_types (e.g. [post, order])")
     values = {**churn, "event_types": [event_type_key(t) for t in types]} if types else churn

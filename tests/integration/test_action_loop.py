@@ -25,9 +25,11 @@ WINDOW = 14
 FIRST, LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END}"
 NEXT_FIRST, NEXT_LAST = f"{END + dt.timedelta(days=1)}", f"{END + dt.timedelta(days=WINDOW)}"
 # Room for every eligible user and a larger holdout than the default, so each action's
-# control group is big enough for a test; the selection logic is the production one.
+# control group is big enough for a test; the selection logic is the production one. The
+# experiment's name has an apostrophe: settings are values, quoted wherever they reach SQL.
 VARS = {"capacity_level_1": 100000, "capacity_level_2": 100000, "capacity_level_3": 100000,
-        "daily_budget": 1000000, "holdout_share": 0.3, "outcome_window_days": WINDOW}
+        "daily_budget": 1000000, "holdout_share": 0.3, "outcome_window_days": WINDOW,
+        "ab_test_name": "Spring '26 test"}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,7 @@ def test_ab_report_compares_the_playbook_arms(loop):
     report = serving(loop, "select * from ab_test_report")
     assert len(report) == 1
     row = report.iloc[0]
-    assert row["experiment"] == "hv_lapsed_gift_vs_personal"
+    assert row["experiment"] == "Spring '26 test"
     assert row["arm_a_treated_users"] > 0 and row["arm_b_treated_users"] > 0
     assert row["winner"] in {"A", "B", "no clear winner yet", "not enough users yet"}
     assert row["order_rate_difference_ci_low"] <= row["order_rate_difference_b_minus_a"] <= row["order_rate_difference_ci_high"]

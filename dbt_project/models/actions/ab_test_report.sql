@@ -35,12 +35,12 @@ compared as (
         b.treated_rate as arm_b_order_rate,
         a.treated_rate - a.control_rate as arm_a_order_uplift,
         b.treated_rate - b.control_rate as arm_b_order_uplift,
-        a.revenue_uplift_per_user * {{ var('gross_margin') }} - a.cost_per_treated_user as arm_a_net_value_per_user,
-        b.revenue_uplift_per_user * {{ var('gross_margin') }} - b.cost_per_treated_user as arm_b_net_value_per_user,
+        a.revenue_uplift_per_user * {{ number_var('gross_margin') }} - a.cost_per_treated_user as arm_a_net_value_per_user,
+        b.revenue_uplift_per_user * {{ number_var('gross_margin') }} - b.cost_per_treated_user as arm_b_net_value_per_user,
         b.treated_rate - a.treated_rate as difference,
         sqrt(a.treated_rate * (1 - a.treated_rate) / a.treated_users
              + b.treated_rate * (1 - b.treated_rate) / b.treated_users) as difference_se,
-        least(a.treated_users, b.treated_users) >= {{ var('uplift_min_users_per_arm') }} as enough_users
+        least(a.treated_users, b.treated_users) >= {{ number_var('uplift_min_users_per_arm') }} as enough_users
     from arms as a
     inner join arms as b on b.experiment = a.experiment and a.variant = 'A' and b.variant = 'B'
 ),
@@ -80,7 +80,7 @@ select
     end as winner,
     case
         when not enough_users or b_vs_a_uplift_p_value is null then
-            'Not enough users yet: each arm needs ' || {{ var('uplift_min_users_per_arm') }} || ' treated users with a closed outcome window.'
+            'Not enough users yet: each arm needs ' || {{ number_var('uplift_min_users_per_arm') }} || ' treated users with a closed outcome window.'
         else
             (case when b_vs_a_uplift_p_value >= 0.05 then 'No clear winner yet'
                   when difference > 0 then 'B wins' else 'A wins' end)

@@ -43,7 +43,7 @@ pool as (
         *,
         case
             when {{ stable_bucket("user_id || '|' || action || '|' || cast(campaign_week as varchar)") }}
-                < {{ var('holdout_share') }} then 'control'
+                < {{ number_var('holdout_share') }} then 'control'
             else 'treatment'
         end as arm
     from weekly
@@ -69,9 +69,9 @@ within_capacity as (
     select *
     from ranked_by_level
     where treated_up_to_here - is_treated < case action_level
-        when 1 then {{ var('capacity_level_1') }}
-        when 2 then {{ var('capacity_level_2') }}
-        when 3 then {{ var('capacity_level_3') }}
+        when 1 then {{ number_var('capacity_level_1') }}
+        when 2 then {{ number_var('capacity_level_2') }}
+        when 3 then {{ number_var('capacity_level_3') }}
         else 0 end
 ),
 
@@ -89,7 +89,7 @@ ranked_by_value as (
 within_budget as (
     select *
     from ranked_by_value
-    where treated_cost_before + cost <= {{ var('daily_budget') }}
+    where treated_cost_before + cost <= {{ number_var('daily_budget') }}
 )
 
 select
@@ -134,6 +134,6 @@ select
     model_version,
     -- The settings this decision was made under, so changing a var later never rewrites
     -- the outcomes or the control share of past experiments.
-    cast({{ var('holdout_share') }} as double) as holdout_share,
-    cast({{ var('outcome_window_days') }} as integer) as outcome_window_days
+    cast({{ number_var('holdout_share') }} as double) as holdout_share,
+    cast({{ number_var('outcome_window_days') }} as integer) as outcome_window_days
 from within_budget

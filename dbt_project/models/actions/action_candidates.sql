@@ -22,7 +22,7 @@ today as (
 future_values as (
     select
         customer_value.user_id,
-        customer_value.expected_future_revenue * {{ var('gross_margin') }} as expected_future_value
+        customer_value.expected_future_revenue * {{ number_var('gross_margin') }} as expected_future_value
     from {{ source('ml', 'customer_value') }} as customer_value
     inner join today on customer_value.as_of_date = today.as_of_date
 ),
@@ -40,7 +40,7 @@ last_contacts as (
 arms as (
     select
         user_id,
-        case when {{ stable_bucket("user_id || '|" ~ var('ab_test_name') ~ "'") }} < {{ var('ab_test_share_b') }}
+        case when {{ stable_bucket("user_id || '|' || " ~ text_var('ab_test_name')) }} < {{ number_var('ab_test_share_b') }}
             then 'B' else 'A' end as arm
     from users
 ),
@@ -103,7 +103,7 @@ candidates as (
         users.symptom,
         users.model_version,
         rules.rule_id,
-        case when rule_a.rule_id <> rule_b.rule_id then '{{ var("ab_test_name") }}' end as experiment,
+        case when rule_a.rule_id <> rule_b.rule_id then {{ text_var('ab_test_name') }} end as experiment,
         case when rule_a.rule_id <> rule_b.rule_id then arms.arm end as variant,
         rules.action_level,
         rules.action,
@@ -123,8 +123,8 @@ candidates as (
         end as channel,
         -- The user's habitual active hour in local time; a person calls only in working hours.
         coalesce(
-            (users.preferred_hour + {{ var('local_utc_offset_hours') }} + 24) % 24,
-            {{ var('default_send_hour') }}
+            (users.preferred_hour + {{ number_var('local_utc_offset_hours') }} + 24) % 24,
+            {{ number_var('default_send_hour') }}
         ) as local_hour,
         rules.channel = 'phone' as is_call,
         cast(coalesce(future_values.expected_future_value, 0) as double) as expected_future_value,
@@ -149,7 +149,7 @@ select
         when action_level = 0 then 'no_action_for_segment'
         -- The send (tomorrow) must come at least contact_cooldown_days after the last contact.
         when last_contact_date is not null
-            and {{ dbt.datediff('last_contact_date', 'decision_date', 'day') }} + 1 < {{ var('contact_cooldown_days') }}
+            and {{ dbt.datediff('last_contact_date', 'decision_date', 'day') }} + 1 < {{ number_var('contact_cooldown_days') }}
             then 'contacted_recently'
         when selection_value <= 0 then 'not_worth_the_cost'
     end as skip_reason

@@ -2,7 +2,7 @@
 -- user does what the churn definition calls churn in the churn_horizon_days after the date
 -- (macro churn_outcomes). Labels whose window extends past the last loaded day are
 -- immature: kept for scoring, never used for training or evaluation.
-{%- set horizon = var('churn_horizon_days') %}
+{%- set horizon = number_var('churn_horizon_days') %}
 
 with
 

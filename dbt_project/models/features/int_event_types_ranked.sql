@@ -56,5 +56,5 @@ select
     cast(users as {{ dbt.type_bigint() }}) as users,
     cast(events as {{ dbt.type_bigint() }}) as events,
     type_rank,
-    coalesce(type_rank <= {{ var('feature_event_types') }}, false) as is_feature
+    coalesce(type_rank <= {{ number_var('feature_event_types') }}, false) as is_feature
 from ranked

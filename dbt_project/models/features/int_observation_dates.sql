@@ -3,8 +3,8 @@
 -- observation_anchor_date, back over observation_history_days. Anchored dates do not move
 -- when a new day is loaded, so each date's features are computed once and kept
 -- (the incremental feature models); only the scoring date is new every day.
-{%- set interval = var('observation_interval_days') %}
-{%- set n_dates = (var('observation_history_days') // interval) + 1 %}
+{%- set interval = number_var('observation_interval_days') %}
+{%- set n_dates = (number_var('observation_history_days') // interval) + 1 %}
 
 with
 
@@ -15,7 +15,7 @@ scoring_date as (
 latest_anchored as (
     select cast({{ dbt.dateadd(
         'day',
-        '-(' ~ dbt.datediff("cast('" ~ var('observation_anchor_date') ~ "' as date)", 'as_of_date', 'day') ~ ' % ' ~ interval ~ ')',
+        '-(' ~ dbt.datediff(date_var('observation_anchor_date'), 'as_of_date', 'day') ~ ' % ' ~ interval ~ ')',
         'as_of_date') }} as date) as as_of_date
     from scoring_date
 ),
@@ -33,4 +33,4 @@ select
     cast(row_number() over (order by as_of_date desc) - 1 as integer) as dates_back,
     as_of_date
 from dates
-where as_of_date >= cast({{ dbt.dateadd('day', -var('observation_history_days'), '(select as_of_date from scoring_date)') }} as date)
+where as_of_date >= cast({{ dbt.dateadd('day', -number_var('observation_history_days'), '(select as_of_date from scoring_date)') }} as date)

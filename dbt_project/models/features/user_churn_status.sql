@@ -10,7 +10,7 @@
 -- manifest is parsed with the default vars: declare the dependency whatever the definition,
 -- so that Dagster loads raw_subscriptions before the churn spine.
 -- depends_on: {{ source('raw', 'subscriptions') }}
-{%- set horizon = var('churn_horizon_days') %}
+{%- set horizon = number_var('churn_horizon_days') %}
 
 with
 

@@ -1,8 +1,8 @@
 -- Early warnings per user per observation date, each user against their own past:
 -- weekly sessions and time in app in the recent window versus the baseline window before
 -- it, and days since the last order versus the user's usual gap between orders.
-{%- set recent = var('warning_recent_days') %}
-{%- set baseline = var('warning_baseline_days') %}
+{%- set recent = number_var('warning_recent_days') %}
+{%- set baseline = number_var('warning_baseline_days') %}
 
 with
 
@@ -55,7 +55,7 @@ measured as (
         spine.as_of_date,
         cast(1 - windows.sessions_per_week_recent / nullif(windows.sessions_per_week_baseline, 0) as double) as session_drop_share,
         -- A light user's one session falling to none is noise, not a warning.
-        coalesce(windows.sessions_per_week_baseline >= {{ var('warning_min_baseline_sessions_per_week') }}, false) as has_baseline,
+        coalesce(windows.sessions_per_week_baseline >= {{ number_var('warning_min_baseline_sessions_per_week') }}, false) as has_baseline,
         cast(1 - windows.app_seconds_per_week_recent / nullif(windows.app_seconds_per_week_baseline, 0) as double) as time_in_app_drop_share,
         cast(order_history.order_span_days as double) / nullif(order_history.orders_to_date - 1, 0) as usual_order_gap_days,
         spine.days_since_last_order
@@ -68,10 +68,10 @@ select
     user_id,
     as_of_date,
     session_drop_share,
-    coalesce(session_drop_share >= {{ var('session_drop_share') }} and has_baseline, false) as session_drop_flag,
+    coalesce(session_drop_share >= {{ number_var('session_drop_share') }} and has_baseline, false) as session_drop_flag,
     time_in_app_drop_share,
-    coalesce(time_in_app_drop_share >= {{ var('time_in_app_drop_share') }} and has_baseline, false) as time_in_app_drop_flag,
+    coalesce(time_in_app_drop_share >= {{ number_var('time_in_app_drop_share') }} and has_baseline, false) as time_in_app_drop_flag,
     usual_order_gap_days,
     days_since_last_order / nullif(usual_order_gap_days, 0) as order_overdue_ratio,
-    coalesce(days_since_last_order > usual_order_gap_days * {{ var('overdue_gap_factor') }}, false) as order_overdue_flag
+    coalesce(days_since_last_order > usual_order_gap_days * {{ number_var('overdue_gap_factor') }}, false) as order_overdue_flag
 from measured

@@ -4,8 +4,8 @@
 -- types marked is_feature into columns. Strictly as of the date: only user-days at or
 -- before it. Incremental: each observation date is computed once (macro
 -- observation_dates_to_build), reading only the window before it.
-{%- set recent = var('warning_recent_days') %}
-{%- set baseline = var('warning_baseline_days') %}
+{%- set recent = number_var('warning_recent_days') %}
+{%- set baseline = number_var('warning_baseline_days') %}
 {%- set window = [90, recent + baseline] | max %}
 {{ config(
     materialized='incremental',

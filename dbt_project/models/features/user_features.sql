@@ -4,8 +4,8 @@
 -- they were last seen, as buy-till-you-die models score every customer; windows are fixed
 -- (7 / 30 / 90 days) and never decide who is on the spine. spine_max_inactive_days, when set,
 -- leaves out users inactive for longer (a size limit, not a definition of churn).
-{%- set recent = var('warning_recent_days') %}
-{%- set baseline = var('warning_baseline_days') %}
+{%- set recent = number_var('warning_recent_days') %}
+{%- set baseline = number_var('warning_baseline_days') %}
 {%- set window = [90, recent + baseline] | max %}
 with
 
@@ -118,5 +118,5 @@ left join window_features
     on window_features.user_id = history.user_id
     and window_features.as_of_date = history.as_of_date
 {%- if var('spine_max_inactive_days') %}
-where {{ dbt.datediff('history.last_active_date', 'history.as_of_date', 'day') }} <= {{ var('spine_max_inactive_days') }}
+where {{ dbt.datediff('history.last_active_date', 'history.as_of_date', 'day') }} <= {{ number_var('spine_max_inactive_days') }}
 {%- endif %}

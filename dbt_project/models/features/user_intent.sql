@@ -13,9 +13,9 @@ repeat_views as (
     inner join {{ ref('int_user_items_viewed') }} as items
         on items.user_id = spine.user_id
         and items.activity_date <= spine.as_of_date
-        and items.activity_date > {{ dbt.dateadd('day', -var('repeat_view_days'), 'spine.as_of_date') }}
+        and items.activity_date > {{ dbt.dateadd('day', -number_var('repeat_view_days'), 'spine.as_of_date') }}
     group by spine.user_id, spine.as_of_date, items.item_id
-    having sum(items.views) >= {{ var('repeat_view_min') }} and sum(items.orders) = 0
+    having sum(items.views) >= {{ number_var('repeat_view_min') }} and sum(items.orders) = 0
 ),
 
 repeat_view_counts as (

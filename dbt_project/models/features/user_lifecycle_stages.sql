@@ -2,7 +2,7 @@
 -- stage, first rule that holds:
 --   churned > silent > returned > exploring > declining > mature > growing > occasional
 -- (rules and the reason for the extra 'occasional' stage in _user_lifecycle_stages.yml).
-{%- set silent_days = var('silent_days') %}
+{%- set silent_days = number_var('silent_days') %}
 
 with
 
@@ -65,15 +65,15 @@ select
     user_id,
     as_of_date,
     case
-        when days_since_last_activity >= {{ var('churned_days') }} then 'churned'
+        when days_since_last_activity >= {{ number_var('churned_days') }} then 'churned'
         when days_since_last_activity >= {{ silent_days }} then 'silent'
         when is_returned then 'returned'
         -- In the first exploring_days days every active day is in the last 7 days.
-        when tenure_days < {{ var('exploring_days') }}
-            and active_days_7d <= {{ var('exploring_max_active_days') }} then 'exploring'
+        when tenure_days < {{ number_var('exploring_days') }}
+            and active_days_7d <= {{ number_var('exploring_max_active_days') }} then 'exploring'
         when has_early_warning then 'declining'
-        when active_days_7d >= {{ var('mature_min_active_days_7d') }} then 'mature'
-        when active_days_7d >= {{ var('growing_min_active_days_7d') }} then 'growing'
+        when active_days_7d >= {{ number_var('mature_min_active_days_7d') }} then 'mature'
+        when active_days_7d >= {{ number_var('growing_min_active_days_7d') }} then 'growing'
         else 'occasional'
     end as lifecycle_stage,
     tenure_days,

@@ -1,7 +1,7 @@
 -- RFM per user per observation date, strictly as of that date: orders in the
 -- rfm_window_days ending on as_of_date (inclusive). Scores are quintiles among that
 -- date's buyers; the R/F grid that names the segments is documented in _user_rfm.yml.
-{%- set window_days = var('rfm_window_days') %}
+{%- set window_days = number_var('rfm_window_days') %}
 
 with
 

@@ -1,7 +1,7 @@
 -- Value tier per user per observation date, strictly as of that date. Exactly one tier,
 -- checked in this order: vip > potential > silent (with a subtype) > regular. The rules
 -- are documented in _user_value_tiers.yml.
-{%- set low_frequency_orders = var('low_frequency_orders_30d') %}
+{%- set low_frequency_orders = number_var('low_frequency_orders_30d') %}
 
 with
 
@@ -45,7 +45,7 @@ category_breadth as (
     inner join {{ ref('int_user_category_days') }} as category_days
         on category_days.user_id = spine.user_id
         and category_days.activity_date <= spine.as_of_date
-        and category_days.activity_date > {{ dbt.dateadd('day', -var('rfm_window_days'), 'spine.as_of_date') }}
+        and category_days.activity_date > {{ dbt.dateadd('day', -number_var('rfm_window_days'), 'spine.as_of_date') }}
     group by spine.user_id, spine.as_of_date
 ),
 
@@ -65,7 +65,7 @@ buyer_ranks as (
 high_value_thresholds as (
     select
         as_of_date,
-        {{ percentile('monetary', var('high_value_quantile')) }} as high_value_monetary
+        {{ percentile('monetary', number_var('high_value_quantile')) }} as high_value_monetary
     from rfm
     where frequency > 0
     group by as_of_date
@@ -84,7 +84,7 @@ measured as (
         coalesce(recent.sessions_30d, 0) as sessions_30d,
         category_breadth.categories,
         category_breadth.categorised_orders,
-        coalesce(buyer_ranks.spend_rank - 1 < buyer_ranks.buyers * {{ var('vip_top_share') }}
+        coalesce(buyer_ranks.spend_rank - 1 < buyer_ranks.buyers * {{ number_var('vip_top_share') }}
             and rfm.monetary > 0, false) as is_top_spender,
         coalesce(rfm.monetary >= high_value_thresholds.high_value_monetary, false) as is_high_value
     from spine
@@ -101,9 +101,9 @@ potential as (
     select
         measured.*,
         case
-            when orders_30d >= 2 and orders_30d >= {{ var('potential_growth_factor') }} * orders_prev_30d
+            when orders_30d >= 2 and orders_30d >= {{ number_var('potential_growth_factor') }} * orders_prev_30d
                 then 'rising_orders'
-            when sessions_30d >= {{ var('potential_browse_sessions_30d') }} and orders_30d = 0
+            when sessions_30d >= {{ number_var('potential_browse_sessions_30d') }} and orders_30d = 0
                 then 'browsing_without_order'
             -- Cross-sell room: a current buyer (ordered in the last 30 days) whose orders in
             -- the RFM window, at least two and all with a category, are all in one category.
@@ -119,11 +119,11 @@ silent as (
     select
         potential.*,
         case
-            when days_since_last_order is null and tenure_days >= {{ var('new_user_order_days') }}
+            when days_since_last_order is null and tenure_days >= {{ number_var('new_user_order_days') }}
                 then 'new_unconverted'
-            when days_since_last_order >= {{ var('lapsed_days') }} and is_high_value
+            when days_since_last_order >= {{ number_var('lapsed_days') }} and is_high_value
                 then 'high_value_lapsed'
-            when days_since_last_order >= {{ var('lapsed_days') }}
+            when days_since_last_order >= {{ number_var('lapsed_days') }}
                 then 'lapsed'
             when days_since_last_order is not null and orders_30d < {{ low_frequency_orders }}
                 then 'low_frequency'

@@ -6,7 +6,7 @@
 -- into runs, +1 on the day a run starts and -1 on the day after it ends, and the running
 -- sum of those changes is the number of users in the window. Cost grows with user-days,
 -- not user-days x W.
-{%- set silent_days = var('silent_days') %}
+{%- set silent_days = number_var('silent_days') %}
 {%- set windows = {'wau': 7, 'mau': 30} %}
 
 with

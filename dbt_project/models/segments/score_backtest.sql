@@ -1,6 +1,6 @@
 -- The backtest ledger: every day's scores, once their horizon has closed, against what really
 -- happened. One row per scoring date and model version, so decay over time is visible.
-{%- set horizon = var('churn_horizon_days') %}
+{%- set horizon = number_var('churn_horizon_days') %}
 
 with
 

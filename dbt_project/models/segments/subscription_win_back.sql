@@ -6,7 +6,7 @@
 -- subscription on the latest date, with the rate of their group (the model scores live
 -- subscriptions only: an ended one has nothing left to cancel, but can be won back).
 -- Empty unless churn_definition is subscription.
-{%- set horizon = var('churn_horizon_days') %}
+{%- set horizon = number_var('churn_horizon_days') %}
 
 with
 
