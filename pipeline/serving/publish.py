@@ -105,6 +105,9 @@ def _adopt_unversioned_layout(serving_db: Path, serving_dir: Path, versions: Pat
             os.link(serving_db, serving_dir / DB_FILE)
         _replace_with_link(serving_db, serving_dir / DB_FILE)
         adopted = versions / f"{_new_version_id()}-unversioned"
+        (serving_dir / MANIFEST_FILE).write_text(json.dumps({
+            "version": adopted.name, "previous": None, "database": DB_FILE, "adopted": "published before versioning",
+            "tables": {p.stem: {"parquet": p.name} for p in sorted(serving_dir.glob("*.parquet"))}}, indent=2) + "\n")
         os.rename(serving_dir, adopted)
         _switch(serving_dir, adopted)
     if not serving_db.is_symlink():
