@@ -95,6 +95,7 @@ def _adopt_unversioned_layout(serving_db: Path, serving_dir: Path, versions: Pat
     serving.versions/ and the link created right after (a reader opening a file in that
     instant gets "not found"; a kill there leaves no serving file, which `make run` republishes)."""
     serving_db.with_name(serving_db.name + ".tmp").unlink(missing_ok=True)  # from the unversioned publish
+    serving_db.with_name(serving_db.name + ".new").unlink(missing_ok=True)  # a link staged by a killed publish
     unversioned_db = serving_db.is_file() and not serving_db.is_symlink()
     if unversioned_db and not serving_dir.is_symlink():
         serving_dir.mkdir(exist_ok=True)
@@ -136,7 +137,11 @@ def _write_tables(con: duckdb.DuckDBPyConnection, folder: Path, tables: dict[str
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, doc: TableDoc | None) -> int:
-    con.execute(f'create table staged.main."{name}" as {query}')
+    try:
+        con.execute(f'create table staged.main."{name}" as {query}')
+    except duckdb.Error as error:
+        error.add_note(f"while publishing the serving table {name!r}: the previous version stays published")
+        raise
     columns = [r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = 'staged' "
                                          "and table_name = ? order by column_index", [name]).fetchall()]
     comments = _comment(con, name, columns, doc) if doc else {}

@@ -170,3 +170,14 @@ def test_a_reader_holding_the_old_file_keeps_reading_after_its_version_is_swept(
     assert reader.returncode == 0
     assert before == after.strip() == "(1, 3)"
     assert published_versions(tmp_path) == {3}
+
+
+def test_a_failing_table_names_itself_and_leaves_the_previous_version(tmp_path):
+    do_publish(tmp_path, 1)
+    broken = {**tables(2), "scores": "select 2 as version, missing_column from range(2)"}
+    with duckdb.connect() as con, pytest.raises(duckdb.Error) as failure:
+        publish(con, broken, tmp_path / "serving.duckdb", tmp_path / "serving")
+    assert "'scores'" in "\n".join(failure.value.__notes__)
+    assert published_versions(tmp_path) == {1}
+    do_publish(tmp_path, 3)
+    assert published_versions(tmp_path) == {3} and leftovers(tmp_path) == []
