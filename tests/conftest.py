@@ -1,5 +1,9 @@
+import fcntl
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -76,18 +80,17 @@ def duckdb1_reader():
     """Reads a DuckDB file as BI tools that have not moved to 2.x do: with the newest DuckDB
     1.x from the registry, in a separate environment made once in .cache/duckdb1 by uv.
     Returns read(path) -> {version, rows, comments, column_comments}."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     repo = Path(__file__).resolve().parents[1]
     env_dir, uv = repo / ".cache" / "duckdb1", repo / ".tools" / "bin" / "uv"
     python = env_dir / "bin" / "python"
-    if not python.exists():
-        subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, env_dir], check=True)
-    # --upgrade asks the registry every session, so the newest 1.x is the one tested.
-    install = subprocess.run([uv, "pip", "install", "--quiet", "--upgrade", "--python", python, "duckdb<2"],
-                             capture_output=True, text=True)
+    env_dir.parent.mkdir(exist_ok=True)
+    with open(env_dir.parent / "duckdb1.lock", "a") as lock:  # xdist workers share the environment
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not python.exists():
+            subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, env_dir], check=True)
+        # --upgrade asks the registry every session, so the newest 1.x is the one tested.
+        install = subprocess.run([uv, "pip", "install", "--quiet", "--upgrade", "--python", python, "duckdb<2"],
+                                 capture_output=True, text=True)
     has_client = subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode == 0
     if install.returncode != 0 and not has_client:
         if any(word in install.stderr for word in ("Failed to fetch", "error sending request", "dns error", "timed out")):
