@@ -1,5 +1,9 @@
+import fcntl
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -55,3 +59,47 @@ def pipeline_runner():
     for runner in runners:
         runner.close()
     os.environ.pop("CHURN_DATA_DIR", None)
+
+
+# Run by DuckDB 1.x: every table's rows, and every comment on tables and columns.
+READ_WITH_DUCKDB1 = """
+import duckdb, json, sys
+with duckdb.connect(sys.argv[1], read_only=True) as con:
+    tables = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+    print(json.dumps({
+        "version": duckdb.__version__,
+        "rows": {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables},
+        "comments": {t: con.execute("select comment from duckdb_tables() where table_name = ?", [t]).fetchone()[0] for t in tables},
+        "column_comments": {t: dict(con.execute("select column_name, comment from duckdb_columns() where table_name = ?", [t]).fetchall()) for t in tables},
+    }))
+"""
+
+
+@pytest.fixture(scope="session")
+def duckdb1_reader():
+    """Reads a DuckDB file as BI tools that have not moved to 2.x do: with the newest DuckDB
+    1.x from the registry, in a separate environment made once in .cache/duckdb1 by uv.
+    Returns read(path) -> {version, rows, comments, column_comments}."""
+    repo = Path(__file__).resolve().parents[1]
+    env_dir, uv = repo / ".cache" / "duckdb1", repo / ".tools" / "bin" / "uv"
+    python = env_dir / "bin" / "python"
+    env_dir.parent.mkdir(exist_ok=True)
+    with open(env_dir.parent / "duckdb1.lock", "a") as lock:  # xdist workers share the environment
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not python.exists():
+            subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, env_dir], check=True)
+        # --upgrade asks the registry every session, so the newest 1.x is the one tested.
+        install = subprocess.run([uv, "pip", "install", "--quiet", "--upgrade", "--python", python, "duckdb<2"],
+                                 capture_output=True, text=True)
+    has_client = subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode == 0
+    if install.returncode != 0 and not has_client:
+        if any(word in install.stderr for word in ("Failed to fetch", "error sending request", "dns error", "timed out")):
+            pytest.skip(f"the package registry is unreachable, so DuckDB 1.x cannot be installed: {install.stderr.strip()}")
+        raise RuntimeError(f"installing duckdb<2 into {env_dir} failed:\n{install.stderr}")
+
+    def read(path) -> dict:
+        result = subprocess.run([python, "-c", READ_WITH_DUCKDB1, str(path)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"DuckDB 1.x cannot read {path}:\n{result.stderr}"
+        return json.loads(result.stdout)
+
+    return read

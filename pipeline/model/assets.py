@@ -197,6 +197,33 @@ alter table ml.churn_scores add column if not exists main_cause_evidence varchar
 alter table ml.churn_scores add column if not exists symptom varchar;
 """
 
+# What ml.churn_scores holds, for the COMMENT ON of the serving file (it is not a dbt model).
+SCORES_DOC = (
+    "Grain: one row per user_id and as_of_date scored: the score ledger, every scoring date kept "
+    "(re-scoring a date replaces it). user_segments shows the latest date.",
+    {
+        "user_id": "The user scored.",
+        "as_of_date": "The observation date the features were taken on.",
+        "churn_probability": "Probability of churning within churn_horizon_days (the champion model of that day).",
+        "risk_tier": "high, medium or low (pipeline/model/risk_tiers.py; by default the riskiest 10 % and next 20 % "
+                     "of the users scored, above the base rate).",
+        "model_version": "Registered churn_model version that produced the score.",
+        "reason_1": "The first reason in plain words (causes with this user's evidence first, then the symptom); "
+                    "null for low-risk users.",
+        "reason_family_1": "Cause family of reason_1 (experience, service, logistics, value_or_price, falling_engagement, trust).",
+        "reason_2": "The second reason.",
+        "reason_family_2": "Cause family of reason_2.",
+        "reason_3": "The third reason.",
+        "reason_family_3": "Cause family of reason_3.",
+        "scored_at": "When the score was written.",
+        "main_cause": "The cause family that raises this user's risk most against comparable retained users, "
+                      "named only with this user's own evidence of it; null when there is none.",
+        "main_cause_words": "The main cause in plain words (\"late deliveries\").",
+        "main_cause_evidence": "This user's evidence of the main cause (\"2 late deliveries in the last 90 days\").",
+        "symptom": "What is happening, in engagement words (\"no recent visit\").",
+    },
+)
+
 
 def write_scores(con, scores: pd.DataFrame) -> None:
     """Re-scoring a date replaces it, so a re-run never doubles the ledger."""

@@ -43,3 +43,19 @@ create table if not exists raw.event_loads (
     rows_rejected bigint, duplicates_dropped bigint, loaded_at timestamp
 );
 """
+
+# What raw.event_loads holds, for the COMMENT ON of the serving file (it is not a dbt model).
+EVENT_LOADS_DOC = (
+    "Grain: one row per landing day loaded: how many files and rows were read, loaded, rejected "
+    "(see raw.events_rejected for the reasons) and dropped as duplicates. rows_read = rows_loaded "
+    "+ rows_rejected + duplicates_dropped.",
+    {
+        "landing_date": "The landing folder's day (data/landing/events/date=YYYY-MM-DD).",
+        "files": "Landing files read for the day.",
+        "rows_read": "Rows in those files.",
+        "rows_loaded": "Rows loaded into raw.events.",
+        "rows_rejected": "Rows refused by the contract checks, kept with their reason in raw.events_rejected.",
+        "duplicates_dropped": "Rows dropped as repeats within the day (same event_id, or identical rows without one).",
+        "loaded_at": "When the day was last (re)loaded.",
+    },
+)

@@ -14,6 +14,7 @@ import pytest
 
 from demo.generate import generate, write
 from pipeline.jobs import RANGE_END, RANGE_START
+from pipeline.serving.assets import SERVING_TABLES
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
@@ -95,11 +96,17 @@ def test_mlflow_holds_the_run_and_the_champion(pipeline):
     assert metrics["roc_auc"] > 0.6
 
 
-def test_the_serving_file_has_the_bi_tables(pipeline):
+def test_the_serving_file_has_the_bi_tables(pipeline, duckdb1_reader):
     s = pipeline["settings"]
     with duckdb.connect(str(s.serving_db), read_only=True) as con:
         assert con.execute("select count(*) from user_segments").fetchone()[0] == scalar(s, "select count(*) from user_segments")
     assert (s.serving_dir / "user_segments.parquet").exists()
+    # DuckDB 1.x clients read every table, and every table and column carries its description.
+    seen = duckdb1_reader(s.serving_db)
+    assert set(seen["rows"]) == set(SERVING_TABLES) and seen["rows"]["user_segments"] == scalar(s, "select count(*) from user_segments")
+    undocumented = [t for t, text in seen["comments"].items() if not text] + [
+        f"{t}.{c}" for t, columns in seen["column_comments"].items() for c, text in columns.items() if not text]
+    assert undocumented == []
 
 
 def test_sensor_requests_one_run_for_new_days_and_skips_when_loaded(pipeline):
