@@ -38,16 +38,21 @@ class Applied:
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
-def apply_pending_requests(connect: Connect, settings: Settings, requested_by: str | None = None) -> list[Applied]:
-    """Apply every request file not applied yet; then raise for the files that could not be read.
+@dataclass(frozen=True)
+class Outcome:
+    applied: list[Applied]
+    refused: list[str]  # one error per bad file, naming the file and line: nothing of it applied
+
+
+def apply_pending_requests(connect: Connect, settings: Settings, requested_by: str | None = None) -> Outcome:
+    """Apply every request file not applied yet.
 
     `connect()` opens the warehouse; it is closed before the file is rewritten. A bad file is
-    refused whole (its error names the file and line) without holding back the other users'
-    requests.
+    refused whole without holding back the other users' requests.
     """
     files = request_files(settings.landing_deletions)
     if not files:
-        return []
+        return Outcome([], [])
     key = folder_key(settings.root)
     applied, errors = [], []
     with connect() as con:
@@ -63,9 +68,7 @@ def apply_pending_requests(connect: Connect, settings: Settings, requested_by: s
                 done.add(request.digest)
     if applied:
         compact(settings.warehouse)
-    if errors:
-        raise DeletionRequestError("deletion request file(s) refused, nothing of them applied:\n" + "\n".join(errors))
-    return applied
+    return Outcome(applied, errors)
 
 
 def _apply(con: duckdb.DuckDBPyConnection, settings: Settings, request: DeletionRequest, requested_by: str | None) -> Applied:
