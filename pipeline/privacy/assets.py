@@ -33,7 +33,7 @@ class DeletionConfig(dg.Config):
 )
 def user_deletions(context: dg.AssetExecutionContext, config: DeletionConfig, settings: Settings,
                    duckdb: DuckDBResource) -> dg.MaterializeResult:
-    requested_by = config.requested_by or f"{getpass.getuser()} (Dagster run {context.run_id})"
+    requested_by = config.requested_by or f"{getpass.getuser()} (Dagster run {context.run.run_id})"
     outcome = apply_pending_requests(duckdb.get_connection, settings, requested_by)
     for request in outcome.applied:
         context.log.info(str(request))

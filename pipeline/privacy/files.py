@@ -11,18 +11,23 @@ from pathlib import Path
 import duckdb
 
 
+def sql_path(path: Path) -> str:
+    """A path as an SQL string literal (a folder may be named with an apostrophe)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def attach_rewrite(con: duckdb.DuckDBPyConnection, path: Path, alias: str, new_alias: str) -> Path:
     """Attach `path` read-only as `alias` and a new empty file beside it as `new_alias`, written
     with the same storage version (a file meant for old BI clients stays readable by them)."""
     staged = path.with_name(path.name + ".rewriting")
     for leftover in (staged, staged.with_name(staged.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con.execute(f"attach '{path}' as {alias} (read_only)")
+    con.execute(f"attach {sql_path(path)} as {alias} (read_only)")
     version = con.execute(
         "select tags['storage_version'] from duckdb_databases() where database_name = ?", [alias]
     ).fetchone()[0]
     option = f" (storage_version '{version.rstrip('+')}')" if version else ""
-    con.execute(f"attach '{staged}' as {new_alias}{option}")
+    con.execute(f"attach {sql_path(staged)} as {new_alias}{option}")
     return staged
 
 

@@ -6,9 +6,11 @@ import duckdb
 import pandas as pd
 
 from pipeline.privacy.suppression import Suppression
+from pipeline.raw.load import DayLoad
 
 
-def drop_suppressed_events(good: pd.DataFrame, bad: pd.DataFrame, stats, suppression: Suppression | None):
+def drop_suppressed_events(good: pd.DataFrame, bad: pd.DataFrame, stats: DayLoad,
+                           suppression: Suppression | None) -> tuple[pd.DataFrame, pd.DataFrame, DayLoad]:
     """A landing day's rows without those of deleted users (their rejected rows too, found by
     content), counted as rows_suppressed so that rows read = loaded + rejected + duplicates +
     suppressed. They are counted apart rather than as rejected rows: keeping a rejected row
@@ -16,7 +18,8 @@ def drop_suppressed_events(good: pd.DataFrame, bad: pd.DataFrame, stats, suppres
     the loader's check watches."""
     if suppression is None or not suppression.hashes:
         return good, bad, stats
-    good_kept = good[~good["user_id"].map(suppression.__contains__).astype(bool)]
+    deleted = [u for u in good["user_id"].dropna().unique() if u in suppression]  # one hash per distinct id
+    good_kept = good[~good["user_id"].isin(deleted)]
     bad_kept = bad[~bad["raw_content"].map(suppression.mentions_any).astype(bool)]
     dropped = (len(good) - len(good_kept)) + (len(bad) - len(bad_kept))
     stats = dataclasses.replace(stats, rows_loaded=len(good_kept), rows_rejected=len(bad_kept),

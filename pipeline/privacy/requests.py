@@ -36,9 +36,10 @@ def read_request(path: Path, key: str) -> DeletionRequest:
     for line, row in enumerate(rows[1:], start=2):
         if not row:  # a blank line
             continue
-        if len(row) != 1 or not row[0].strip():
-            raise DeletionRequestError(f"{path}, line {line}: expected one non-empty user_id, found {len(row)} field(s)"
-                                       + ("" if len(row) != 1 else " (empty)"))
+        if len(row) != 1:
+            raise DeletionRequestError(f"{path}, line {line}: expected one field (user_id), found {len(row)}: {row}")
+        if not row[0].strip():
+            raise DeletionRequestError(f"{path}, line {line}: user_id is empty")
         # Ids are compared as the loader stores them: surrounding blanks are not part of an id.
         ids[row[0].strip()] = None
     if not ids:

@@ -11,8 +11,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.privacy.files import attach_rewrite
+from pipeline.privacy.files import attach_rewrite, sql_path
 from pipeline.privacy.warehouse import tables_with_user_ids
+
+# Rows kept: those of other users (ids compared without surrounding blanks, as requested).
+_KEPT = "user_id is null or trim(cast(user_id as varchar)) not in (select user_id from deleted_users)"
 
 
 def erase_from_serving(serving_db: Path, parquet_dir: Path, user_ids: list[str]) -> dict[str, int]:
@@ -39,7 +42,7 @@ def _rewrite_database(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, i
             "select schema_name, table_name from duckdb_tables() where database_name = 'published' order by all"
         ).fetchall():
             name = f'"{schema}"."{table}"'
-            keep = " where user_id is null or trim(cast(user_id as varchar)) not in (select user_id from deleted_users)" if (schema, table) in with_ids else ""
+            keep = f" where {_KEPT}" if (schema, table) in with_ids else ""
             con.execute(f"insert into rewritten.{name} select * from published.{name}{keep}")
             if keep:
                 before, after = (con.execute(f"select count(*) from {db}.{name}").fetchone()[0]
@@ -54,13 +57,13 @@ def _rewrite_database(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, i
 
 def _rewrite_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     """Rows deleted, or None for a file without a user_id column (left as it is)."""
-    source = f"read_parquet('{path}')"
+    source = f"read_parquet({sql_path(path)})"
     if "user_id" not in [d[0] for d in con.execute(f"select * from {source} limit 0").description]:
         return None
     staged = path.with_name(path.name + ".rewriting")
-    kept = f"select * from {source} where user_id is null or trim(cast(user_id as varchar)) not in (select user_id from deleted_users)"
-    con.execute(f"copy ({kept}) to '{staged}' (format parquet)")
+    kept = f"select * from {source} where {_KEPT}"
+    con.execute(f"copy ({kept}) to {sql_path(staged)} (format parquet)")
     before = con.execute(f"select count(*) from {source}").fetchone()[0]
-    after = con.execute(f"select count(*) from read_parquet('{staged}')").fetchone()[0]
+    after = con.execute(f"select count(*) from read_parquet({sql_path(staged)})").fetchone()[0]
     os.replace(staged, path)
     return before - after

@@ -6,8 +6,8 @@ test a guessed id against it. The key is random per data folder and lives in its
 owner-only file, so the hashes of two data folders cannot be matched either. Losing the key
 makes the list useless: back up `<data>/privacy/` with the data.
 
-A plain sha256 (or HMAC) would do; key-prefixed sha256 is used because DuckDB computes the
-same value in SQL (`sha256(key || chr(31) || user_id)`), which lets the subscriptions load
+An HMAC would do as well (a plain, unkeyed sha256 would not: ids are easy to guess and hash);
+key-prefixed sha256 is used because DuckDB computes the same value in SQL (`sha256(key || chr(31) || user_id)`), which lets the subscriptions load
 filter in SQL with the very hashes the event load uses.
 
 The list is a file beside the warehouse rather than a table in it, so that a warehouse
