@@ -30,14 +30,16 @@ def read_request(path: Path, key: str) -> DeletionRequest:
         raise DeletionRequestError(f"{path}: not UTF-8 text ({err})") from err
     rows = list(csv.reader(lines))
     header = [name.strip() for name in rows[0]] if rows else []
+    # Errors never quote a value of the file: it may be an id, and errors reach Dagster's logs.
     if header != ["user_id"]:
-        raise DeletionRequestError(f"{path}, line 1: the header must be the one column user_id, found {header}")
+        raise DeletionRequestError(f"{path}, line 1: the header must be the one column user_id "
+                                   f"(found {len(header)} column(s), not that one)")
     ids: dict[str, None] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not row:  # a blank line
             continue
         if len(row) != 1:
-            raise DeletionRequestError(f"{path}, line {line}: expected one field (user_id), found {len(row)}: {row}")
+            raise DeletionRequestError(f"{path}, line {line}: expected one field (user_id), found {len(row)}")
         if not row[0].strip():
             raise DeletionRequestError(f"{path}, line {line}: user_id is empty")
         # Ids are compared as the loader stores them: surrounding blanks are not part of an id.

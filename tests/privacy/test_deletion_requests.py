@@ -27,7 +27,7 @@ def test_a_request_file_gives_its_distinct_ids_and_a_bad_row_names_the_file_and_
         bad.write_text(content)
         with pytest.raises(DeletionRequestError, match=where) as err:
             read_request(bad, "k")
-        assert str(bad) in str(err.value)
+        assert str(bad) in str(err.value) and "u1" not in str(err.value).replace(str(bad), "")  # no id in logs
 
 
 def test_the_list_holds_keyed_hashes_only_and_grows(tmp_path):
