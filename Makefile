@@ -31,7 +31,7 @@ export PATH               := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 DBT_FILES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -not -path '*/target/*' 2>/dev/null)
 
-.PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean
+.PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean delete-users
 
 run: setup manifest demo-data
 	$(PY) -m pipeline.cli run
@@ -75,6 +75,11 @@ demo-loop: setup manifest
 	$(PY) -m demo.campaign --out "$(CHURN_DATA_DIR)" --days 14
 	$(PY) -m pipeline.cli run
 	$(PY) -m demo.uplift_check --out "$(CHURN_DATA_DIR)"
+
+# Apply the deletion requests in $(CHURN_DATA_DIR)/landing/deletions/*.csv (README, "Deleting a user").
+# BY="name" records who asked; the default is your OS user.
+delete-users: setup
+	$(PY) -m pipeline.cli delete-users $(if $(BY),--requested-by "$(BY)")
 
 dev: setup manifest
 	$(VENV)/bin/dagster dev -w workspace.yaml

@@ -1,4 +1,4 @@
-"""`python -m pipeline.cli run|summary`: what `make run` calls.
+"""`python -m pipeline.cli run|summary|delete-users`: what `make run` calls.
 
 `run` loads, as ONE Dagster run over the partition range (raw_events and the daily dbt models
 have a single-run backfill policy), every landing day that no run has loaded successfully,
@@ -7,7 +7,8 @@ Dagster instance under $DAGSTER_HOME (default <data>/dagster_home) like any othe
 nothing to do it does nothing.
 
 One `run` at a time per data folder (pipeline/run_guard.py): a second one exits at once with
-status 75. Before picking days, runs left in flight by a killed process are marked failed and
+status 75. `delete-users` applies the deletion requests of <data>/landing/deletions/ (README,
+"Deleting a user") under the same lock. Before picking days, runs left in flight by a killed process are marked failed and
 their pool slots freed, so a crash never blocks the next run and its days are redone.
 """
 
@@ -85,7 +86,8 @@ def prepare_dagster_home(settings: Settings) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["run", "summary"])
+    parser.add_argument("command", choices=["run", "summary", "delete-users"])
+    parser.add_argument("--requested-by", help="delete-users: who asked, for the audit (default: the OS user)")
     args = parser.parse_args()
     try:
         settings = load_settings()
@@ -102,6 +104,10 @@ def main() -> int:
     prepare_dagster_home(settings)
     try:
         with exclusive_run(settings.root):
+            if args.command == "delete-users":
+                from pipeline.privacy.command import delete_users
+
+                return delete_users(settings, args.requested_by)
             status = run(settings)
             if status == 0:
                 from pipeline.summary import print_summary

@@ -15,6 +15,7 @@ from pipeline.model.customer_value import customer_value
 from pipeline.model.drift_check import score_and_feature_drift_check
 from pipeline.model.leakage import features_use_no_future_events
 from pipeline.model.tracking import MlflowTracking
+from pipeline.privacy.assets import delete_users_job, user_deletions
 from pipeline.raw.assets import build_raw_events
 from pipeline.raw.subscriptions_asset import raw_subscriptions
 from pipeline.retries import WarehouseDuckDB
@@ -26,9 +27,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     daily = dg.DailyPartitionsDefinition(start_date=settings.first_day)
     job = build_daily_job()
     return dg.Definitions(
-        assets=[build_raw_events(daily), raw_subscriptions, *build_dbt_assets(daily), churn_model, churn_scores, customer_value, serving],
+        assets=[build_raw_events(daily), raw_subscriptions, *build_dbt_assets(daily), churn_model, churn_scores, customer_value, serving, user_deletions],
         asset_checks=[features_use_no_future_events, score_and_feature_drift_check],
-        jobs=[job],
+        jobs=[job, delete_users_job],
         schedules=[build_schedule(job)],
         sensors=[build_landing_sensor(job, daily), alert_on_run_failure],
         resources={

@@ -68,6 +68,11 @@ class Settings(dg.ConfigurableResource):
         return self.root / "landing" / "subscriptions"
 
     @property
+    def landing_deletions(self) -> Path:
+        """Deletion requests: CSV files of user ids (pipeline/privacy/)."""
+        return self.root / "landing" / "deletions"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 

@@ -3,6 +3,8 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipeline.privacy.loading import drop_suppressed_events
+from pipeline.privacy.suppression import load_suppression
 from pipeline.raw.load import DayLoad, prepare_day, write_day
 from pipeline.raw.mapping import load_mapping
 from pipeline.settings import Settings
@@ -30,10 +32,11 @@ def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
         context: dg.AssetExecutionContext, config: RawEventsConfig, settings: Settings, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         mapping = load_mapping(settings.mapping_file)
+        suppression = load_suppression(settings.root)  # users who asked to be deleted never come back
         loads: list[DayLoad] = []
         with duckdb.get_connection() as con:
             for day in context.partition_keys:
-                good, bad, stats = prepare_day(settings.landing_events, day, mapping)
+                good, bad, stats = drop_suppressed_events(*prepare_day(settings.landing_events, day, mapping), suppression)
                 write_day(con, good, bad, stats)
                 loads.append(stats)
                 context.log.info(f"{day}: {stats}")
@@ -45,7 +48,7 @@ def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
 def _result(loads: list[DayLoad], max_share: float) -> dg.MaterializeResult:
     totals = {
         field: sum(getattr(load, field) for load in loads)
-        for field in ("files", "rows_read", "rows_loaded", "rows_rejected", "duplicates_dropped")
+        for field in ("files", "rows_read", "rows_loaded", "rows_rejected", "duplicates_dropped", "rows_suppressed")
     }
     share = totals["rows_rejected"] / totals["rows_read"] if totals["rows_read"] else 0.0
     worst = max(loads, key=lambda load: load.rows_rejected, default=None)

@@ -42,6 +42,8 @@ create table if not exists raw.event_loads (
     landing_date date primary key, files integer, rows_read bigint, rows_loaded bigint,
     rows_rejected bigint, duplicates_dropped bigint, loaded_at timestamp
 );
+-- Added after the first release: a warehouse created before gets the column here.
+alter table raw.event_loads add column if not exists rows_suppressed bigint default 0;
 """
 
 # What raw.event_loads holds, for the COMMENT ON of the serving file (it is not a dbt model).

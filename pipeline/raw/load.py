@@ -23,6 +23,7 @@ class DayLoad:
     rows_loaded: int
     rows_rejected: int
     duplicates_dropped: int
+    rows_suppressed: int = 0  # rows of users who asked to be deleted (pipeline/privacy/)
 
 
 def prepare_day(landing_dir: Path, day: str, mapping: Mapping) -> tuple[pd.DataFrame, pd.DataFrame, DayLoad]:
@@ -62,8 +63,9 @@ def write_day(con: duckdb.DuckDBPyConnection, good: pd.DataFrame, bad: pd.DataFr
         "insert into raw.events_rejected select ?, source_file, source_line, raw_content, reason from bad_rows", [day]
     )
     con.execute(
-        "insert into raw.event_loads values (?, ?, ?, ?, ?, ?, now())",
-        [day, stats.files, stats.rows_read, stats.rows_loaded, stats.rows_rejected, stats.duplicates_dropped],
+        "insert into raw.event_loads values (?, ?, ?, ?, ?, ?, now(), ?)",
+        [day, stats.files, stats.rows_read, stats.rows_loaded, stats.rows_rejected, stats.duplicates_dropped,
+         stats.rows_suppressed],
     )
     con.execute("commit")
     con.unregister("good_rows")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.privacy.loading import drop_suppressed_rows
+from pipeline.privacy.suppression import Suppression
 from pipeline.raw.read import LandingFileError
 
 REQUIRED_COLUMNS = ("user_id", "start")
@@ -60,13 +62,14 @@ class SubscriptionLoad:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    rows_suppressed: int = 0  # rows of users who asked to be deleted (pipeline/privacy/)
 
 
 def subscription_files(landing_dir: Path) -> list[Path]:
     return sorted(Path(landing_dir).glob("*.csv"))  # none when the folder does not exist
 
 
-def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> SubscriptionLoad:
+def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path, suppression: Suppression | None = None) -> SubscriptionLoad:
     """Replace raw.subscriptions and raw.subscriptions_rejected with the rows of every file.
 
     Without any file both tables still exist, empty: dbt reads them whatever the churn
@@ -77,6 +80,7 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> Sub
     try:
         for path in files:
             _stage(con, path)
+        suppressed = drop_suppressed_rows(con, "subscription_rows", suppression)
         con.execute("create schema if not exists raw")
         # One transaction, so that a reader sees the old tables or the new ones, never a mix.
         con.execute("begin transaction")
@@ -96,12 +100,12 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> Sub
         except Exception:
             con.execute("rollback")
             raise
-        rows_read = _count(con, "subscription_rows")
+        rows_read = _count(con, "subscription_rows") + suppressed
     finally:
         con.execute("drop table if exists subscription_rows")
     load = SubscriptionLoad(len(files), rows_read, _count(con, "raw.subscriptions"),
-                            _count(con, "raw.subscriptions_rejected"))
-    assert load.rows_read == load.rows_loaded + load.rows_rejected
+                            _count(con, "raw.subscriptions_rejected"), suppressed)
+    assert load.rows_read == load.rows_loaded + load.rows_rejected + load.rows_suppressed
     return load
 
 

@@ -5,6 +5,7 @@ from dataclasses import asdict
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipeline.privacy.suppression import load_suppression
 from pipeline.raw.subscriptions import load_subscriptions
 from pipeline.settings import Settings
 
@@ -22,6 +23,6 @@ from pipeline.settings import Settings
 )
 def raw_subscriptions(context: dg.AssetExecutionContext, settings: Settings, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        load = load_subscriptions(con, settings.landing_subscriptions)
+        load = load_subscriptions(con, settings.landing_subscriptions, load_suppression(settings.root))
     context.log.info(f"{settings.landing_subscriptions}: {load}")
     return dg.MaterializeResult(metadata={**asdict(load), "see": "raw.subscriptions_rejected"})

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import hashlib
+import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,8 +15,10 @@ from ml.score import use_tracking_store
 import pytest
 
 from demo.generate import generate, write
+from pipeline.definitions import build_definitions
 from pipeline.jobs import RANGE_END, RANGE_START
 from pipeline.serving.assets import SERVING_TABLES
+from pipeline.settings import Settings
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
@@ -166,6 +170,70 @@ def test_segments_carry_tiers_stages_rfm_and_warnings(pipeline):
         published = {r[0] for r in con.execute("show tables").fetchall()}
     assert {"user_segments", "segment_summary", "lifecycle_transitions", "kpi_daily", "cohort_retention",
             "churn_scores", "event_loads"} <= published
+
+
+def test_deleted_users_leave_no_trace_and_stay_out_when_their_day_is_reloaded(pipeline, tmp_path, monkeypatch):
+    """On a copy of the finished run: the delete_users job for two users, then their last landing
+    day reloaded through the daily job (loader and incremental user-day models)."""
+    s = pipeline["settings"]
+    data = tmp_path / "data"
+    shutil.copytree(s.root, data)
+    copy = Settings(data_dir=str(data), mapping_file=s.mapping_file, first_day=s.first_day, dbt_vars=s.dbt_vars)
+    with duckdb.connect(str(copy.warehouse), read_only=True) as con:  # two users with actions and rejected rows
+        users = [r[0] for r in con.execute(
+            "select distinct a.user_id from action_assignments a join raw.events_rejected r "
+            "on contains(r.raw_content, '\"' || a.user_id || '\"') order by 1 limit 2").fetchall()]
+        day = str(con.execute("select max(landing_date) from raw.events where user_id = ?", [users[0]]).fetchone()[0])
+    (data / "landing" / "subscriptions").mkdir(parents=True)
+    (data / "landing" / "subscriptions" / "spells.csv").write_text(f"user_id,start\n{users[0]},2026-01-05\nkept,2026-01-05\n")
+    assert len(users) == 2 and _traces(copy, users)["files"]  # the search finds them before
+    (data / "landing" / "deletions").mkdir(parents=True)
+    (data / "landing" / "deletions" / "ticket-1.csv").write_text(f"user_id\n{users[0]}\n {users[1]} \n")
+
+    defs = build_definitions(copy)
+    config = {"ops": {"user_deletions": {"config": {"requested_by": "privacy desk"}}}}
+    assert defs.resolve_job_def("delete_users").execute_in_process(run_config=config).success
+    assert _traces(copy, users) == {"rows": {}, "files": []}
+    with duckdb.connect(str(copy.warehouse), read_only=True) as con:
+        audit = con.execute("select requested_by, request_file, users_requested, rows_deleted from privacy.deletion_audit").fetchall()
+    assert [row[:3] for row in audit] == [("privacy desk", "landing/deletions/ticket-1.csv", 2)]
+    deleted = json.loads(audit[0][3])
+    assert min(deleted[f"warehouse:{t}"] for t in ("raw.events", "raw.events_rejected", "main.action_assignments",
+                                                    "main.int_user_days_aggregated", "ml.churn_scores")) > 0
+    assert deleted["serving:main.user_segments"] == deleted["parquet:user_segments.parquet"] == 2
+
+    monkeypatch.setenv("CHURN_DATA_DIR", str(data))  # dbt's profile reads it
+    reload = [dg.AssetKey(k) for k in ("raw_events", "raw_subscriptions", "int_user_days_aggregated", "int_user_event_type_days")]
+    assert defs.resolve_job_def("daily_pipeline").execute_in_process(partition_key=day, asset_selection=reload).success
+    assert _traces(copy, users) == {"rows": {}, "files": []}
+    with duckdb.connect(str(copy.warehouse), read_only=True) as con:
+        read, loaded, rejected, dups, suppressed = con.execute(
+            "select rows_read, rows_loaded, rows_rejected, duplicates_dropped, rows_suppressed from raw.event_loads "
+            "where landing_date = ?", [day]).fetchone()
+        assert suppressed > 0 and read == loaded + rejected + dups + suppressed
+        assert con.execute("select list(user_id) from raw.subscriptions").fetchone()[0] == ["kept"]
+
+
+def _traces(settings, ids) -> dict:
+    """Where the ids still are: rows of any text column of the warehouse, the serving file and the
+    Parquet files, and the bytes of any file of the data folder but the landing files (and the
+    demo's truth), which hold them by design: MLflow's store and artifacts, Dagster's, ..."""
+    rows = {}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        con.execute(f"attach '{settings.serving_db}' as serving (read_only)")
+        for view in settings.serving_dir.glob("*.parquet"):
+            con.execute(f"create temp view \"{view.name}\" as select * from read_parquet('{view}')")
+        columns = con.execute("select table_catalog, table_schema, table_name, column_name from information_schema.columns "
+                              "where data_type = 'VARCHAR'").fetchall()
+        for catalog, schema, table, column in columns:
+            hits = con.execute(f'select count(*) from "{catalog}"."{schema}"."{table}" where '
+                               + " or ".join(f'contains("{column}", ?)' for _ in ids), ids).fetchone()[0]
+            if hits:
+                rows[f"{catalog}.{schema}.{table}.{column}"] = hits
+    files = sorted(str(p.relative_to(settings.root)) for p in settings.root.rglob("*")
+                   if p.is_file() and p.relative_to(settings.root).parts[0] not in ("landing", "demo_truth")
+                   and any(i.encode() in p.read_bytes() for i in ids))
+    return {"rows": rows, "files": files}
 
 
 def test_the_leakage_check_catches_a_feature_that_saw_the_future(pipeline):
