@@ -26,14 +26,13 @@ def erase_from_serving(serving_db: Path, parquet_dir: Path, user_ids: list[str])
     previous version beside it (pipeline/serving/publish.py), and it must not keep the users.
     `serving_db` and `parquet_dir` are links into the current version: the files are rewritten
     where they really are, so the links stay links."""
-    folders = [f for f in sorted(versions_dir(parquet_dir).glob("*")) if f.is_dir()]
-    if not folders and Path(parquet_dir).is_dir():  # a folder published before versions existed
-        folders = [Path(parquet_dir).resolve()]
+    published = [(f / serving_db.name, f) for f in sorted(versions_dir(parquet_dir).glob("*")) if f.is_dir()]
+    if not published:  # files published before versions existed
+        published = [(Path(serving_db).resolve(), Path(parquet_dir).resolve())]
     counts: dict[str, int] = {}
     with duckdb.connect() as con:
         con.register("deleted_users", pd.DataFrame({"user_id": pd.Series(user_ids, dtype=object)}))
-        for folder in folders:
-            database = folder / serving_db.name
+        for database, folder in published:
             for key, deleted in (_rewrite_database(con, database) if database.exists() else {}).items():
                 counts[key] = counts.get(key, 0) + deleted
             for path in sorted(folder.glob("*.parquet")):
