@@ -7,6 +7,11 @@ TEXT_COLUMNS = (
     "item_id", "category", "text", "properties",
 )
 NUMERIC_COLUMNS = ("amount", "page_load_ms", "response_seconds", "delivery_minutes", "rating")
+# Identifiers: NFKC-normalized and trimmed on load, so " u1 " and "ｕ１" are user u1.
+ID_COLUMNS = ("event_id", "user_id", "session_id", "order_id", "item_id")
+# A number must be finite and smaller than this in size: dbt casts amounts to DECIMAL(28,6), and
+# no real amount or duration (1e12 ms is 31 years) comes near it; a larger one is a broken cell.
+MAX_ABS_NUMBER = 1e12
 CANONICAL_COLUMNS = (*TEXT_COLUMNS[:3], "event_time", *TEXT_COLUMNS[3:], *NUMERIC_COLUMNS)
 
 # Durations that cannot be negative; a negative value is a broken row, not a fast page.
@@ -41,5 +46,14 @@ create table if not exists raw.events_rejected (
 create table if not exists raw.event_loads (
     landing_date date primary key, files integer, rows_read bigint, rows_loaded bigint,
     rows_rejected bigint, duplicates_dropped bigint, loaded_at timestamp
+);
+-- Of the duplicates, those whose content differs from the kept row (listed in raw.event_conflicts).
+alter table raw.event_loads add column if not exists conflicts bigint default 0;
+-- A repeat of an event_id (same day or an earlier one) whose content differs: the first is
+-- loaded, this one is kept here, with the columns that differ and where the kept row came from.
+create table if not exists raw.event_conflicts (
+    landing_date date not null, source_file varchar not null, source_line integer not null,
+    event_id varchar not null, raw_content varchar, differs_in varchar not null,
+    kept_landing_date date, kept_source_file varchar, kept_source_line integer
 );
 """
