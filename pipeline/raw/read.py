@@ -95,36 +95,46 @@ def _text_handle(path: Path, opener):
 
 
 def _read_delimited(path: Path, opener, delimiter: str) -> pd.DataFrame:
-    """CSV/TSV with the csv module: it tells where each record starts (a quoted field may span
-    lines) and how many fields it has; pandas would pad a short row with nulls silently."""
-    rows, lines = [], []
+    """CSV/TSV with the csv module: it tells how many fields each record has (pandas would pad
+    a short row with nulls silently) and where it starts (a quoted field may span lines)."""
     with _text_handle(path, opener) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None) or []
-        start = reader.line_num + 1
-        for row in reader:
-            if row:  # blank lines are not rows
-                rows.append(row)
-                lines.append(start)
-            start = reader.line_num + 1
+        records = list(reader)
+        if reader.line_num == 1 + len(records):  # the usual case: one line per record
+            lines = np.arange(2, len(records) + 2)
+        else:
+            lines = _record_lines(path, opener, delimiter)
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise LandingFileError(f"{path}: the header names columns {repeated} more than once")
+    found = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    rows = [records[i] for i in np.flatnonzero(found)] if (found == 0).any() else records  # blank lines are not rows
+    lines, found = lines[found > 0], found[found > 0]
     width = len(header)
     frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
     frame = frame.reindex(columns=range(width)).set_axis(header, axis=1)
-    frame = frame.mask(frame == "", None)
     frame["source_line"] = lines
-    found = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     wrong = np.flatnonzero(found != width)
     if len(wrong):  # rare: the per-row work is only for these
-        frame["_parse_error"] = None
-        frame["raw_content"] = None
+        errors, texts = [None] * len(rows), [None] * len(rows)
         for i in wrong:
-            frame.iloc[i, frame.columns.get_loc("_parse_error")] = (
-                f"expected {width} fields (as in the header), found {found[i]}")
-            frame.iloc[i, frame.columns.get_loc("raw_content")] = _as_line(rows[i], delimiter)
+            errors[i] = f"expected {width} fields (as in the header), found {found[i]}"
+            texts[i] = _as_line(rows[i], delimiter)
+        frame["_parse_error"], frame["raw_content"] = errors, texts
     return frame
+
+
+def _record_lines(path: Path, opener, delimiter: str) -> np.ndarray:
+    """The line each record starts on, when some quoted field spans lines."""
+    with _text_handle(path, opener) as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        starts, start = [], reader.line_num + 1
+        for _ in reader:
+            starts.append(start)
+            start = reader.line_num + 1
+    return np.array(starts, dtype=np.int64)
 
 
 def _as_line(fields: list[str], delimiter: str) -> str:

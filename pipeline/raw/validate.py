@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.raw.contract import (
     CANONICAL_COLUMNS, ID_COLUMNS, MAX_ABS_NUMBER, NON_NEGATIVE_COLUMNS, NUMERIC_COLUMNS, REQUIRED_COLUMNS,
@@ -56,23 +58,27 @@ def check_structure(frame: pd.DataFrame, mapping: Mapping, path: str) -> None:
             )
 
 
-def _normalized(values: pd.Series) -> pd.Series:
-    """NFKC and trimmed: " u1 " and "ｕ１" are user u1; a blank value is missing."""
-    text = values.astype(object).where(values.notna(), None)
-    text = text.str.normalize("NFKC").str.strip()
-    return text.where(text.notna() & (text != ""), None)
+def _cleaned(values: pd.Series, normalize: bool = False) -> pd.Series:
+    """Trimmed, and for identifiers NFKC-normalized (" u1 " and "ｕ１" are user u1); a blank
+    value is missing. In Arrow: a Python call per value would be the slowest step of a load."""
+    text = pa.array(values, type=pa.string(), from_pandas=True)
+    if normalize:
+        text = pc.utf8_normalize(text, "NFKC")
+    text = pc.utf8_trim_whitespace(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
 
 
 def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
-    """Rename source columns to the contract; unmapped optional columns become null. Ids are
-    normalized, and event types compare as mapping.event_type_key does ("ＯＲＤＥＲ" is "order")."""
+    """Rename source columns to the contract; unmapped optional columns become null. Values are
+    trimmed, ids normalized, and event types compare as mapping.event_type_key does
+    ("ＯＲＤＥＲ", "order " and "Order" are "order", with or without a mapping entry)."""
     out = pd.DataFrame(index=frame.index)
     for canonical in CANONICAL_COLUMNS:
         source = mapping.columns.get(canonical)
-        out[canonical] = frame[source] if source in frame.columns else mapping.defaults.get(canonical)
-    for column in ID_COLUMNS:
-        out[column] = _normalized(out[column])
-    types = _normalized(out["event_type"]).str.lower()
+        values = frame[source] if source in frame.columns else pd.Series(mapping.defaults.get(canonical), index=frame.index)
+        out[canonical] = _cleaned(values, normalize=canonical in ID_COLUMNS or canonical == "event_type")
+    types = out["event_type"].str.lower()
     out["event_type"] = types.map(mapping.event_types).where(types.isin(list(mapping.event_types)), types)
     return out
 
@@ -81,31 +87,32 @@ def validate(frame: pd.DataFrame, mapping: Mapping, window: EventWindow | None =
     text = to_canonical(frame, mapping)
     reasons = pd.Series("", index=frame.index)
     for column in REQUIRED_COLUMNS:
-        blank = text[column].isna() | (text[column].astype(str).str.strip() == "")
-        reasons = _add(reasons, blank, f"{column} is missing")
+        reasons = _add(reasons, text[column].isna(), f"{column} is missing")
     typed = text.copy()
     typed["event_time"] = parse_times(text["event_time"], mapping)
     reasons = _add(reasons, typed["event_time"].isna() & text["event_time"].notna(),
-                   "event_time is not a valid timestamp: " + text["event_time"].astype(str))
+                   "event_time is not a valid timestamp: ", text["event_time"])
     if window is not None:
         reasons = _add(reasons, typed["event_time"] >= window.latest,
                        f"event_time is after the landing day {window.day.date()} (more than "
-                       f"{window.tolerance_days} day(s) of tolerance): " + typed["event_time"].astype(str))
+                       f"{window.tolerance_days} day(s) of tolerance): ", typed["event_time"])
         if window.first_day is not None:
             reasons = _add(reasons, typed["event_time"] < window.first_day,
-                           f"event_time is before the first day {window.first_day.date()} (CHURN_FIRST_DAY): "
-                           + typed["event_time"].astype(str))
+                           f"event_time is before the first day {window.first_day.date()} (CHURN_FIRST_DAY): ",
+                           typed["event_time"])
     for column in NUMERIC_COLUMNS:
         typed[column] = pd.to_numeric(text[column], errors="coerce").astype(float)
         reasons = _add(reasons, typed[column].isna() & text[column].notna(),
-                       f"{column} is not a number: " + text[column].astype(str))
+                       f"{column} is not a number: ", text[column])
         out_of_range = ~(typed[column].abs() < MAX_ABS_NUMBER) & typed[column].notna()
-        reasons = _add(reasons, out_of_range, f"{column} is not a finite number below {MAX_ABS_NUMBER:g} in size: "
-                       + text[column].astype(str))
+        reasons = _add(reasons, out_of_range, f"{column} is not a finite number below {MAX_ABS_NUMBER:g} in size: ",
+                       text[column])
     for column in NON_NEGATIVE_COLUMNS:
         reasons = _add(reasons, typed[column] < 0, f"{column} is negative")
     reasons = _add(reasons, ~typed["rating"].between(1, 5) & typed["rating"].notna(), "rating is outside 1-5")
-    reasons = _add(reasons, ~text["properties"].map(_is_json_or_null), "properties is not valid JSON")
+    properties = text["properties"].dropna()
+    not_json = properties.index[~properties.map(_is_json).astype(bool)]
+    reasons = _add(reasons, frame.index.isin(not_json), "properties is not valid JSON")
     if "_parse_error" in frame.columns:  # the reader could not take the row: its reason says all
         unreadable = frame["_parse_error"].notna()
         reasons = reasons.where(~unreadable, frame["_parse_error"])
@@ -117,7 +124,7 @@ def parse_times(values: pd.Series, mapping: Mapping) -> pd.Series:
     keep it; naive ones are in the mapping's zone. A value not in the mapping's format that is
     ISO 8601 (a typed Parquet timestamp reads as such) is read as ISO 8601."""
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    present = values.dropna().astype(str).str.strip()
+    present = values.dropna().astype(str)
     with_offset = present.str.contains(_HAS_OFFSET)
     for offset, part in ((True, present[with_offset]), (False, present[~with_offset])):
         if not len(part):
@@ -140,24 +147,23 @@ def _to_datetime(values: pd.Series, fmt: str, with_offset: bool) -> pd.Series:
     return parsed.dt.tz_localize(None) if with_offset else parsed
 
 
-def _add(reasons: pd.Series, mask, message) -> pd.Series:
+def _add(reasons: pd.Series, mask, message: str, values: pd.Series | None = None) -> pd.Series:
+    """Append `message` (followed by the row's value, if given) to the reasons of masked rows."""
     mask = pd.Series(mask, index=reasons.index).fillna(False).astype(bool)
     if not mask.any():  # the usual case: skip the string work
         return reasons
-    message = message[mask] if isinstance(message, pd.Series) else message
-    joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + message
+    text = message if values is None else message + values[mask].astype(str)
+    joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + text
     reasons = reasons.copy()
     reasons[mask] = joined
     return reasons
 
 
-def _is_json_or_null(value) -> bool:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return True
+def _is_json(value: str) -> bool:
     try:
         json.loads(value)
         return True
-    except (TypeError, json.JSONDecodeError):
+    except json.JSONDecodeError:
         return False
 
 
