@@ -45,6 +45,8 @@ def prepare_day(landing_dir: Path, day: str, mapping: Mapping, first_day: str | 
     files = landing_files(landing_dir, day)
     for path in files:
         frame = read_landing_file(path)
+        if frame.empty:  # an empty file (or a header alone) has nothing to load and nothing to lose
+            continue
         check_structure(frame, mapping, str(path))
         rows_read += len(frame)
         try:

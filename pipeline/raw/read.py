@@ -198,7 +198,7 @@ def _records(numbered_lines) -> pd.DataFrame:
             continue
         try:
             record = json.loads(line)
-            error = None if isinstance(record, dict) else "line is not a JSON object"
+            error = None if isinstance(record, dict) else "not a JSON object"
         except json.JSONDecodeError as err:
             record, error = {}, f"invalid JSON: {err.msg}"
         record = record if isinstance(record, dict) else {}

@@ -179,12 +179,14 @@ def _split(frame: pd.DataFrame, typed: pd.DataFrame, reasons: pd.Series) -> Vali
 def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
     """For rows aligned with the kept rows of their event_id: the content columns that differ,
     comma-separated ('' when the row is a plain duplicate). Nulls equal nulls."""
+    differ = np.zeros((len(rows), len(CONTENT_COLUMNS)), dtype=bool)
+    for j, column in enumerate(CONTENT_COLUMNS):
+        mine, theirs = rows[column], kept[column]
+        same = (mine.to_numpy() == theirs.to_numpy()) | (mine.isna().to_numpy() & theirs.isna().to_numpy())
+        differ[:, j] = ~same
     out = pd.Series("", index=rows.index, dtype=object)
-    for column in CONTENT_COLUMNS:
-        mine, theirs = rows[column].to_numpy(dtype=object), kept[column].to_numpy(dtype=object)
-        same = pd.isna(mine) & pd.isna(theirs)
-        same |= np.array([a == b for a, b in zip(mine, theirs)], dtype=bool) if len(mine) else same
-        out = out.where(same, out + np.where(out == "", "", ",") + column)
+    for i in np.flatnonzero(differ.any(axis=1)):  # only the conflicting rows
+        out.iloc[i] = ",".join(c for c, d in zip(CONTENT_COLUMNS, differ[i]) if d)
     return out
 
 

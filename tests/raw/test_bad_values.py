@@ -98,6 +98,12 @@ CSV_CASES = {
     "full-width user id": ("{id},ｕ１,2026-03-01 10:00:00,order,5,,", Loaded({"user_id": "u1"})),
     "blank user id": ("{id},  ,2026-03-01 10:00:00,order,5,,", Rejected("user_id is missing")),
     "event id with spaces": (" {id} ,u1,2026-03-01 10:00:00,order,5,,", Loaded({"event_id": "{id}"})),
+    "amount with spaces": ("{id},u1,2026-03-01 10:00:00,order, 12.5 ,,", Loaded({"amount": 12.5})),
+    "negative amount (a refund)": ("{id},u1,2026-03-01 10:00:00,refund,-12.5,,", Loaded({"amount": -12.5})),
+    "unknown event type, mixed case": ("{id},u1,2026-03-01 10:00:00,Wishlist_Add ,,,", Loaded({"event_type": "wishlist_add"})),
+    "time zone offset far east": ("{id},u1,2026-03-02T07:00:00+14:00,order,5,,", Loaded({"event_time": pd.Timestamp("2026-03-01 17:00")})),
+    "timestamp with 12 fractional digits": ("{id},u1,2026-03-01T10:00:00.123456789012,order,5,,",
+                                            Loaded({"event_time": pd.Timestamp("2026-03-01 10:00:00.123456")})),
 }
 
 
@@ -233,12 +239,19 @@ FILE_KINDS = {
 }
 
 
+EMPTY_FILES = {"empty.csv": b"", "header-only.csv": b"a,b\n", "empty.jsonl": b"", "empty-array.json": b"[]",
+               "empty.csv.gz": gzip.compress(b"")}
+
+
 def test_every_readable_kind_of_file_is_read(tmp_path, con):
-    """One file per kind, in one day: each holds one event, u<i> for kind i."""
+    """One file per kind, in one day: each holds one event, u<i> for kind i; empty files load nothing."""
     for i, (name, content) in enumerate(FILE_KINDS.values()):
         landing = land(tmp_path, name, content(i))
+    for name, content in EMPTY_FILES.items():
+        land(tmp_path, name, content)
     stats = load(con, landing)
-    assert stats.files == len(FILE_KINDS) and stats.rows_rejected == 0
+    assert stats.files == len(FILE_KINDS) + len(EMPTY_FILES) and stats.rows_read == len(FILE_KINDS)
+    assert stats.rows_rejected == 0
     got = dict(con.execute("select user_id, source_file from raw.events where event_time = '2026-03-01 10:00'").fetchall())
     missing = {kind: name for i, (kind, (name, _)) in enumerate(FILE_KINDS.items())
                if not got.get(f"u{i}", "").endswith(name)}
