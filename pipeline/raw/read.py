@@ -27,6 +27,8 @@ import pyarrow.parquet as pq
 # Suffix (lower case, after a .gz) -> how the file is read.
 KINDS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 READABLE = ".csv, .tsv, .json, .jsonl, .ndjson, .parquet (the text kinds also as .gz), in any case"
+# The csv module refuses fields over 128 KiB by default; a long review text is not an error.
+csv.field_size_limit(64 * 2**20)
 # Floats at most this large are whole numbers exactly: 123.0 (an id column with nulls) reads "123".
 _EXACT_INTEGER = 2**53
 
@@ -83,7 +85,10 @@ def read_landing_file(path: Path) -> pd.DataFrame:
     opener = gzip.open if compressed else open
     try:
         frame = _READERS[kind](path, opener)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error, pa.ArrowException, ValueError) as err:
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, pa.ArrowException, ValueError, TypeError, KeyError,
+            IndexError) as err:  # whatever the cause, the message names the file
+        if isinstance(err, LandingFileError):
+            raise
         raise LandingFileError(f"cannot read landing file {path}: {err}") from err
     frame["source_file"] = str(path)
     return frame

@@ -310,3 +310,9 @@ def test_a_mapping_error_names_the_file_and_the_key(tmp_path, text, names):
     with pytest.raises(MappingError) as error:
         load_mapping(mapping)
     assert str(error.value).startswith(f"{mapping}: ") and names in str(error.value)
+
+
+def test_a_csv_header_naming_a_column_twice_fails_the_day_naming_file_and_column(tmp_path):
+    landing = land(tmp_path, "twice.csv", "user_id,event_time,event_type,user_id\nu1,2026-03-01 10:00:00,order,u2\n")
+    with pytest.raises(LandingFileError, match=r"twice\.csv: the header names columns \['user_id'\] more than once"):
+        prepare_day(landing, DAY, load_mapping(DEFAULT_MAPPING_FILE))
