@@ -51,9 +51,10 @@ create table if not exists raw.event_loads (
 alter table raw.event_loads add column if not exists conflicts bigint default 0;
 -- A repeat of an event_id (same day or an earlier one) whose content differs: the first is
 -- loaded, this one is kept here, with the columns that differ and where the kept row came from.
+-- user_id is a column (not only in raw_content) so that a deletion request finds these rows.
 create table if not exists raw.event_conflicts (
     landing_date date not null, source_file varchar not null, source_line integer not null,
-    event_id varchar not null, raw_content varchar, differs_in varchar not null,
+    event_id varchar not null, user_id varchar, raw_content varchar, differs_in varchar not null,
     kept_landing_date date, kept_source_file varchar, kept_source_line integer
 );
 """

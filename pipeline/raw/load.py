@@ -15,7 +15,7 @@ from pipeline.raw.read import LandingFileError, landing_files, read_landing_file
 from pipeline.raw.validate import CONTENT_COLUMNS, EventWindow, check_structure, differs_in, drop_duplicates, validate
 
 _COLUMNS = ", ".join(CANONICAL_COLUMNS)
-_CONFLICT_COLUMNS = ["source_file", "source_line", "event_id", "raw_content", "differs_in",
+_CONFLICT_COLUMNS = ["source_file", "source_line", "event_id", "user_id", "raw_content", "differs_in",
                      "kept_landing_date", "kept_source_file", "kept_source_line"]
 
 
@@ -137,7 +137,8 @@ def _conflict_rows(repeats: pd.DataFrame, kept_landing_date) -> pd.DataFrame:
     raw = [json.dumps({"event_id": e, **r}, ensure_ascii=False, default=str)
            for e, r in zip(differ["event_id"], content.to_dict(orient="records"))]
     kept_date = kept_landing_date[differ.index] if isinstance(kept_landing_date, pd.Series) else kept_landing_date
-    out = differ[["source_file", "source_line", "event_id", "differs_in", "kept_source_file", "kept_source_line"]].copy()
+    out = differ[["source_file", "source_line", "event_id", "user_id", "differs_in", "kept_source_file",
+                  "kept_source_line"]].copy()
     out["raw_content"] = raw
     out["kept_landing_date"] = pd.to_datetime(kept_date).dt.date.to_numpy() if isinstance(kept_date, pd.Series) else date.fromisoformat(kept_date)
     return out[_CONFLICT_COLUMNS].reset_index(drop=True)

@@ -148,9 +148,10 @@ def test_an_event_id_repeated_with_other_content_is_a_conflict_and_the_first_is_
     stats = load(con, land(tmp_path, "a.csv", HEADER + rows))
     assert (stats.rows_loaded, stats.duplicates_dropped, stats.conflicts) == (1, 2, 1)
     assert con.sql("select amount from raw.events").fetchall() == [(5.0,)]
-    conflict = con.sql("select source_line, event_id, differs_in, kept_source_line, raw_content "
+    conflict = con.sql("select source_line, event_id, user_id, differs_in, kept_source_line, raw_content "
                        "from raw.event_conflicts").df().iloc[0]
-    assert (conflict.source_line, conflict.event_id, conflict.differs_in, conflict.kept_source_line) == (4, "e1", "text,amount", 2)
+    assert (conflict.source_line, conflict.event_id, conflict.user_id, conflict.differs_in, conflict.kept_source_line) \
+        == (4, "e1", "u1", "text,amount", 2)
     assert json.loads(conflict.raw_content)["amount"] == 7.0
     assert_nothing_lost(con)
 
