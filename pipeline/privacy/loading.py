@@ -6,25 +6,29 @@ import duckdb
 import pandas as pd
 
 from pipeline.privacy.suppression import Suppression
-from pipeline.raw.load import DayLoad
+from pipeline.raw.load import PreparedDay
 
 
-def drop_suppressed_events(good: pd.DataFrame, bad: pd.DataFrame, stats: DayLoad,
-                           suppression: Suppression | None) -> tuple[pd.DataFrame, pd.DataFrame, DayLoad]:
+def drop_suppressed_events(prepared: PreparedDay, suppression: Suppression | None) -> PreparedDay:
     """A landing day's rows without those of deleted users (their rejected rows too, found by
-    content), counted as rows_suppressed so that rows read = loaded + rejected + duplicates +
-    suppressed. They are counted apart rather than as rejected rows: keeping a rejected row
-    would keep the id in raw_content, and they are not bad data nor part of the rejected share
-    the loader's check watches."""
+    content, and their conflicting repeats), counted as rows_suppressed so that rows read =
+    loaded + rejected + duplicates + suppressed. They are counted apart rather than as rejected
+    rows: keeping a rejected row would keep the id in raw_content, and they are not bad data
+    nor part of the rejected share the loader's check watches."""
     if suppression is None or not suppression.hashes:
-        return good, bad, stats
-    deleted = [u for u in good["user_id"].dropna().unique() if u in suppression]  # one hash per distinct id
+        return prepared
+    good, bad, conflicts, stats = prepared
+    ids = pd.concat([good["user_id"], conflicts["user_id"]]).dropna().unique()
+    deleted = [u for u in ids if u in suppression]  # one hash per distinct id
     good_kept = good[~good["user_id"].isin(deleted)]
     bad_kept = bad[~bad["raw_content"].map(suppression.mentions_any).astype(bool)]
-    dropped = (len(good) - len(good_kept)) + (len(bad) - len(bad_kept))
+    conflicts_kept = conflicts[~conflicts["user_id"].isin(deleted)]
+    repeats = len(conflicts) - len(conflicts_kept)  # were counted as duplicates: now suppressed
+    dropped = (len(good) - len(good_kept)) + (len(bad) - len(bad_kept)) + repeats
     stats = dataclasses.replace(stats, rows_loaded=len(good_kept), rows_rejected=len(bad_kept),
-                                rows_suppressed=stats.rows_suppressed + dropped)
-    return good_kept, bad_kept, stats
+                                duplicates_dropped=stats.duplicates_dropped - repeats,
+                                conflicts=stats.conflicts - repeats, rows_suppressed=stats.rows_suppressed + dropped)
+    return PreparedDay(good_kept, bad_kept, conflicts_kept, stats)
 
 
 def drop_suppressed_rows(con: duckdb.DuckDBPyConnection, table: str, suppression: Suppression | None) -> int:

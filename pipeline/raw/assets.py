@@ -7,6 +7,7 @@ from pipeline.privacy.loading import drop_suppressed_events
 from pipeline.privacy.suppression import load_suppression
 from pipeline.raw.load import DayLoad, prepare_day, write_day
 from pipeline.raw.mapping import load_mapping
+from pipeline.raw.read import ignored_files
 from pipeline.settings import Settings
 
 REJECTED_SHARE_CHECK = "rejected_share_below_threshold"
@@ -14,6 +15,8 @@ REJECTED_SHARE_CHECK = "rejected_share_below_threshold"
 
 class RawEventsConfig(dg.Config):
     max_rejected_share: float = 0.05  # the asset check fails above this share of rows read
+    # An event may be this many days after its landing day (late clocks, time zones); later ones are rejected.
+    future_tolerance_days: int = 1
 
 
 def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -36,8 +39,11 @@ def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
         loads: list[DayLoad] = []
         with duckdb.get_connection() as con:
             for day in context.partition_keys:
-                good, bad, stats = drop_suppressed_events(*prepare_day(settings.landing_events, day, mapping), suppression)
-                write_day(con, good, bad, stats)
+                for path in ignored_files(settings.landing_events, day):
+                    context.log.warning(f"{day}: not read (hidden or marker file): {path}")
+                prepared = prepare_day(settings.landing_events, day, mapping, first_day=settings.first_day,
+                                       tolerance_days=config.future_tolerance_days)
+                stats = write_day(con, drop_suppressed_events(prepared, suppression))
                 loads.append(stats)
                 context.log.info(f"{day}: {stats}")
         return _result(loads, config.max_rejected_share)
@@ -48,7 +54,7 @@ def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
 def _result(loads: list[DayLoad], max_share: float) -> dg.MaterializeResult:
     totals = {
         field: sum(getattr(load, field) for load in loads)
-        for field in ("files", "rows_read", "rows_loaded", "rows_rejected", "duplicates_dropped", "rows_suppressed")
+        for field in ("files", "rows_read", "rows_loaded", "rows_rejected", "duplicates_dropped", "conflicts", "rows_suppressed")
     }
     share = totals["rows_rejected"] / totals["rows_read"] if totals["rows_read"] else 0.0
     worst = max(loads, key=lambda load: load.rows_rejected, default=None)

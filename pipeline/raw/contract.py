@@ -7,6 +7,11 @@ TEXT_COLUMNS = (
     "item_id", "category", "text", "properties",
 )
 NUMERIC_COLUMNS = ("amount", "page_load_ms", "response_seconds", "delivery_minutes", "rating")
+# Identifiers: NFKC-normalized and trimmed on load, so " u1 " and "ｕ１" are user u1.
+ID_COLUMNS = ("event_id", "user_id", "session_id", "order_id", "item_id")
+# A number must be finite and smaller than this in size: dbt casts amounts to DECIMAL(28,6), and
+# no real amount or duration (1e12 ms is 31 years) comes near it; a larger one is a broken cell.
+MAX_ABS_NUMBER = 1e12
 CANONICAL_COLUMNS = (*TEXT_COLUMNS[:3], "event_time", *TEXT_COLUMNS[3:], *NUMERIC_COLUMNS)
 
 # Durations that cannot be negative; a negative value is a broken row, not a fast page.
@@ -42,8 +47,18 @@ create table if not exists raw.event_loads (
     landing_date date primary key, files integer, rows_read bigint, rows_loaded bigint,
     rows_rejected bigint, duplicates_dropped bigint, loaded_at timestamp
 );
--- Added after the first release: a warehouse created before gets the column here.
+-- Added after the first release: a warehouse created before gets the columns here.
 alter table raw.event_loads add column if not exists rows_suppressed bigint default 0;
+-- Of the duplicates, those whose content differs from the kept row (listed in raw.event_conflicts).
+alter table raw.event_loads add column if not exists conflicts bigint default 0;
+-- A repeat of an event_id (same day or an earlier one) whose content differs: the first is
+-- loaded, this one is kept here, with the columns that differ and where the kept row came from.
+-- user_id is a column (not only in raw_content) so that a deletion request finds these rows.
+create table if not exists raw.event_conflicts (
+    landing_date date not null, source_file varchar not null, source_line integer not null,
+    event_id varchar not null, user_id varchar, raw_content varchar, differs_in varchar not null,
+    kept_landing_date date, kept_source_file varchar, kept_source_line integer
+);
 """
 
 # What raw.event_loads holds, for the COMMENT ON of the serving file (it is not a dbt model).
@@ -57,7 +72,8 @@ EVENT_LOADS_DOC = (
         "rows_read": "Rows in those files.",
         "rows_loaded": "Rows loaded into raw.events.",
         "rows_rejected": "Rows refused by the contract checks, kept with their reason in raw.events_rejected.",
-        "duplicates_dropped": "Rows dropped as repeats within the day (same event_id, or identical rows without one).",
+        "duplicates_dropped": "Rows dropped as repeats (same event_id as a row of this or an earlier-loaded day, or identical rows without one).",
+        "conflicts": "Of the duplicates, those whose content differs from the kept row (see raw.event_conflicts).",
         "loaded_at": "When the day was last (re)loaded.",
     },
 )

@@ -1,7 +1,10 @@
 """A mapping file turns someone's own event log into the raw event contract."""
 
+import difflib
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -37,24 +40,34 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(f"cannot read mapping file {path}: {err}") from err
     if not isinstance(spec, dict):
         raise MappingError(f"{path}: a mapping file is a YAML mapping (columns:, event_types:, ...), not a {type(spec).__name__}")
-    columns = _section(spec, "columns", path)
+    unknown = sorted(set(spec) - set(SECTIONS))
+    if unknown:
+        raise MappingError(f"{path}: unknown keys {unknown}; a mapping file has {list(SECTIONS)}")
+    columns = _names(spec, "columns", path)
     unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
     if unknown:
         raise MappingError(f"{path}: unknown canonical columns {unknown}; allowed: {CANONICAL_COLUMNS}")
-    defaults = {str(k): str(v) for k, v in _section(spec, "defaults", path).items()}
+    _check_one_source_each(columns, path)
+    defaults = _names(spec, "defaults", path)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns and c not in defaults]
     if missing:
         raise MappingError(f"{path}: required columns {missing} are neither mapped under 'columns:' nor set under 'defaults:'")
-    stamp = _section(spec, "timestamp", path)
+    stamp = _names(spec, "timestamp", path)
+    unknown = sorted(set(stamp) - {"format", "timezone"})
+    if unknown:
+        raise MappingError(f"{path}: unknown keys under 'timestamp:' {unknown}; allowed: ['format', 'timezone']")
     return Mapping(
-        columns={k: str(v) for k, v in columns.items()},
-        event_types={event_type_key(str(k)): event_type_key(str(v)) for k, v in _section(spec, "event_types", path).items()},
+        columns=columns,
+        event_types={event_type_key(k): event_type_key(v) for k, v in _names(spec, "event_types", path).items()},
         defaults=defaults,
-        timestamp_format=str(stamp.get("format", "ISO8601")),
-        timezone=str(stamp.get("timezone", "UTC")),
+        timestamp_format=_timestamp_format(stamp.get("format", "ISO8601"), path),
+        timezone=_timezone(stamp.get("timezone", "UTC"), path),
         reason_families=_reason_families(spec, path),
         churn=_churn(spec, path),
     )
+
+
+SECTIONS = ("columns", "event_types", "defaults", "timestamp", "reason_families", "churn")
 
 
 def _section(spec: dict, key: str, path: Path) -> dict:
@@ -64,9 +77,57 @@ def _section(spec: dict, key: str, path: Path) -> dict:
     return value
 
 
+def _names(spec: dict, key: str, path: Path) -> dict[str, str]:
+    """A section of name: value pairs, where every value is one name or constant (not a list)."""
+    names = {}
+    for name, value in _section(spec, key, path).items():
+        if value is None or isinstance(value, (dict, list)):
+            raise MappingError(f"{path}: '{key}.{name}' must be a single name or value, got {value!r}")
+        names[str(name)] = str(value)
+    return names
+
+
+def _check_one_source_each(columns: dict[str, str], path: Path) -> None:
+    """Two contract columns from one source column is a slip (say, order_id and item_id both
+    'id'): one of them would hold the wrong values. A constant belongs under defaults:."""
+    by_source: dict[str, list[str]] = {}
+    for canonical, source in columns.items():
+        by_source.setdefault(source, []).append(canonical)
+    for source, canonicals in by_source.items():
+        if len(canonicals) > 1:
+            keys = " and ".join(f"'columns.{c}'" for c in canonicals)
+            raise MappingError(f"{path}: {keys} both map to the source column '{source}'; map each contract "
+                               "column to a column of its own (or drop one)")
+
+
+def _timezone(value: str, path: Path) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        close = difflib.get_close_matches(value, zoneinfo.available_timezones(), n=3)
+        hint = f"; did you mean {close}?" if close else " (an IANA name such as Europe/Paris or UTC)"
+        raise MappingError(f"{path}: 'timestamp.timezone' {value!r} is not a known time zone{hint}") from err
+    return value
+
+
+def _timestamp_format(value: str, path: Path) -> str:
+    """ISO8601, mixed (pandas' own) or a strftime pattern that can read back what it writes."""
+    if value in ("ISO8601", "mixed"):
+        return value
+    sample = datetime(2026, 3, 1, 12, 34, 56, tzinfo=timezone.utc)
+    try:
+        if "%" not in value:
+            raise ValueError("it has no %-directive")
+        datetime.strptime(sample.strftime(value), value)
+    except ValueError as err:
+        raise MappingError(f"{path}: 'timestamp.format' {value!r} is not a usable timestamp format ({err}); "
+                           "use ISO8601 or a strftime pattern such as '%d/%m/%Y %H:%M'") from err
+    return value
+
+
 def _reason_families(spec: dict, path: Path) -> dict[str, str]:
     """Event type (after mapping) -> the cause family its features are routed to (dbt var reason_families)."""
-    families = {event_type_key(str(k)): v for k, v in _section(spec, "reason_families", path).items()}
+    families = {event_type_key(k): v for k, v in _names(spec, "reason_families", path).items()}
     if (problem := DBT_VARS["reason_families"].problem(families)) is not None:
         raise MappingError(f"{path}: reason_families {problem}")
     return families

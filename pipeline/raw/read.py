@@ -1,16 +1,36 @@
 """Read one landing day's files as text, keeping where every row came from.
 
 Everything is read as strings: typing happens in validation, so that a bad cell becomes a
-rejected row with its reason instead of a failed file.
+rejected row with its reason instead of a failed file. A row the reader itself cannot take
+(a CSV row with the wrong number of fields, a JSON line that is not an object) carries a
+`_parse_error` and its `raw_content`, and validation rejects it with that reason.
+
+Kinds read (suffix in any case): .csv, .tsv, .json (an array of objects, one object, or JSON
+lines), .jsonl / .ndjson, .parquet; the text kinds also gzip-compressed (.csv.gz ...).
+Sub-folders of a day folder are read too. Names starting with "." or "_" (OS and editor
+leftovers, uploads in progress, Spark's _SUCCESS) are not read and are listed by
+`ignored_files`, which the loader logs; any other file fails the day, naming the file.
 """
 
+import csv
+import gzip
+import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-SUFFIXES = (".csv", ".parquet", ".jsonl")
+# Suffix (lower case, after a .gz) -> how the file is read.
+KINDS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+READABLE = ".csv, .tsv, .json, .jsonl, .ndjson, .parquet (the text kinds also as .gz), in any case"
+# The csv module refuses fields over 128 KiB by default; a long review text is not an error.
+csv.field_size_limit(64 * 2**20)
+# Floats at most this large are whole numbers exactly: 123.0 (an id column with nulls) reads "123".
+_EXACT_INTEGER = 2**53
 
 
 class LandingFileError(ValueError):
@@ -22,8 +42,22 @@ def day_folder(landing_dir: Path, day: str) -> Path:
 
 
 def landing_files(landing_dir: Path, day: str) -> list[Path]:
+    """Every file of a day, sub-folders included, except hidden ones (see `ignored_files`)."""
+    return [p for p in _all_files(landing_dir, day) if not _hidden(p, landing_dir, day)]
+
+
+def ignored_files(landing_dir: Path, day: str) -> list[Path]:
+    """Files of a day that are not read because their name (or a folder's) starts with "." or "_"."""
+    return [p for p in _all_files(landing_dir, day) if _hidden(p, landing_dir, day)]
+
+
+def _all_files(landing_dir: Path, day: str) -> list[Path]:
     folder = day_folder(landing_dir, day)
-    return sorted(p for p in folder.glob("*") if p.suffix in SUFFIXES) if folder.is_dir() else []
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _hidden(path: Path, landing_dir: Path, day: str) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(day_folder(landing_dir, day)).parts)
 
 
 def landing_days(landing_dir: Path) -> list[str]:
@@ -31,48 +65,165 @@ def landing_days(landing_dir: Path) -> list[str]:
     return sorted(p.name.removeprefix("date=") for p in Path(landing_dir).glob("date=*") if p.is_dir())
 
 
+def file_kind(path: Path) -> tuple[str, bool] | None:
+    """(kind, gzip-compressed) of a landing file, or None for a kind that is not read."""
+    name = path.name.lower()
+    compressed = name.endswith(".gz")
+    kind = KINDS.get(Path(name.removesuffix(".gz")).suffix)
+    if kind is None or (compressed and kind == "parquet"):
+        return None
+    return kind, compressed
+
+
 def read_landing_file(path: Path) -> pd.DataFrame:
-    """Rows of one file as strings, plus source_file and source_line (and raw_content for JSONL)."""
-    readers = {".csv": _read_csv, ".parquet": _read_parquet, ".jsonl": _read_jsonl}
+    """Rows of one file as strings, plus source_file and source_line (and raw_content where kept)."""
+    kind = file_kind(path)
+    if kind is None:
+        raise LandingFileError(f"cannot read landing file {path}: not a kind of file the loader reads "
+                               f"({READABLE}); move it out of the day folder or rename it")
+    kind, compressed = kind
+    opener = gzip.open if compressed else open
     try:
-        frame = readers[path.suffix](path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as err:
+        frame = _READERS[kind](path, opener)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, pa.ArrowException, ValueError, TypeError, KeyError,
+            IndexError) as err:  # whatever the cause, the message names the file
+        if isinstance(err, LandingFileError):
+            raise
         raise LandingFileError(f"cannot read landing file {path}: {err}") from err
     frame["source_file"] = str(path)
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    frame = frame.replace("", None)
-    frame["source_line"] = range(2, len(frame) + 2)  # line 1 is the header
+def _text_handle(path: Path, opener):
+    # utf-8-sig: a byte-order mark (Excel's exports) is not part of the first column's name.
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
+
+
+def _read_delimited(path: Path, opener, delimiter: str) -> pd.DataFrame:
+    """CSV/TSV with the csv module: it tells how many fields each record has (pandas would pad
+    a short row with nulls silently) and where it starts (a quoted field may span lines)."""
+    with _text_handle(path, opener) as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next(reader, None) or []
+        records = list(reader)
+        if reader.line_num == 1 + len(records):  # the usual case: one line per record
+            lines = np.arange(2, len(records) + 2)
+        else:
+            lines = _record_lines(path, opener, delimiter)
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise LandingFileError(f"{path}: the header names columns {repeated} more than once")
+    found = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    rows = [records[i] for i in np.flatnonzero(found)] if (found == 0).any() else records  # blank lines are not rows
+    lines, found = lines[found > 0], found[found > 0]
+    width = len(header)
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
+    frame = frame.reindex(columns=range(width)).set_axis(header, axis=1)
+    frame["source_line"] = lines
+    wrong = np.flatnonzero(found != width)
+    if len(wrong):  # rare: the per-row work is only for these
+        errors, texts = [None] * len(rows), [None] * len(rows)
+        for i in wrong:
+            errors[i] = f"expected {width} fields (as in the header), found {found[i]}"
+            texts[i] = _as_line(rows[i], delimiter)
+        frame["_parse_error"], frame["raw_content"] = errors, texts
     return frame
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    frame = pq.read_table(path).to_pandas()
-    frame = frame.astype(object).where(frame.notna(), None).map(lambda v: v if v is None else str(v))
+def _record_lines(path: Path, opener, delimiter: str) -> np.ndarray:
+    """The line each record starts on, when some quoted field spans lines."""
+    with _text_handle(path, opener) as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        starts, start = [], reader.line_num + 1
+        for _ in reader:
+            starts.append(start)
+            start = reader.line_num + 1
+    return np.array(starts, dtype=np.int64)
+
+
+def _as_line(fields: list[str], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+def _read_parquet(path: Path, opener) -> pd.DataFrame:
+    table = pq.read_table(path)
+    frame = pd.DataFrame({name: _column_text(table.column(name)) for name in table.column_names}, dtype=object)
     frame["source_line"] = range(1, len(frame) + 1)  # row number within the file
     return frame
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
+def _column_text(column: pa.ChunkedArray) -> list | pd.Series:
+    """A typed Parquet column as text, as a person would write it (nulls stay None)."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.cast(kind.value_type), kind.value_type
+    if pa.types.is_floating(kind):
+        values = column.to_numpy()  # nulls become NaN; a NaN stored as a value stays "nan" below
+        text = pd.Series(values).astype(str).astype(object)
+        whole = np.isfinite(values) & (np.abs(values) < _EXACT_INTEGER)
+        whole[whole] = values[whole] == np.floor(values[whole])
+        text[whole] = values[whole].astype(np.int64).astype(str)
+        return text.where(~column.is_null().to_numpy(zero_copy_only=False), None)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return [None if v is None else v.decode("utf-8", "backslashreplace") for v in column.to_pylist()]
+    if pa.types.is_nested(kind):
+        return [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in column.to_pylist()]
+    try:  # strings, integers, decimals, booleans, dates, timestamps (ISO text; with a zone, "Z")
+        return pc.cast(column, pa.string()).to_pandas().astype(object)
+    except pa.ArrowNotImplementedError:
+        return [None if v is None else str(v) for v in column.to_pylist()]
+
+
+def _read_json(path: Path, opener) -> pd.DataFrame:
+    """A JSON array of objects (or one object); anything else is read as JSON lines."""
+    with _text_handle(path, opener) as handle:
+        text = handle.read()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return _records(enumerate(text.splitlines(), start=1))
+    items = document if isinstance(document, list) else [document]
+    # source_line is the element's number within the array.
+    return _records((number, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, start=1))
+
+
+def _read_jsonl(path: Path, opener) -> pd.DataFrame:
+    with _text_handle(path, opener) as handle:
+        return _records(enumerate(handle, start=1))
+
+
+def _records(numbered_lines) -> pd.DataFrame:
     """A line that is not a JSON object is kept as a row with a `_parse_error`."""
     records = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                error = None if isinstance(record, dict) else "line is not a JSON object"
-            except json.JSONDecodeError as err:
-                record, error = {}, f"invalid JSON: {err.msg}"
-            record = record if isinstance(record, dict) else {}
-            values = {k: None if v is None else _text(v) for k, v in record.items()}
-            records.append({**values, "source_line": number, "raw_content": line.rstrip("\n"), "_parse_error": error})
+    for number, line in numbered_lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            error = None if isinstance(record, dict) else "not a JSON object"
+        except json.JSONDecodeError as err:
+            record, error = {}, f"invalid JSON: {err.msg}"
+        record = record if isinstance(record, dict) else {}
+        values = {k: None if v is None else _text(v) for k, v in record.items()}
+        records.append({**values, "source_line": number, "raw_content": line.rstrip("\r\n"), "_parse_error": error})
     return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_line", "raw_content"])
 
 
 def _text(value) -> str:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_INTEGER:
+        return str(int(value))  # 123.0 -> "123", as for Parquet
+    if isinstance(value, (dict, list, bool)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+_READERS = {
+    "csv": lambda path, opener: _read_delimited(path, opener, ","),
+    "tsv": lambda path, opener: _read_delimited(path, opener, "\t"),
+    "parquet": _read_parquet,
+    "json": _read_json,
+    "jsonl": _read_jsonl,
+}

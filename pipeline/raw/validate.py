@@ -1,21 +1,44 @@
 """Turn one file's text rows into contract-typed events, and say why each bad row is bad.
 
 Nothing is dropped silently: every row read ends up loaded, rejected (with its reasons) or
-counted as a duplicate.
+counted as a duplicate (a duplicate whose content differs is also kept in raw.event_conflicts).
 """
 
 import json
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from pipeline.raw.contract import CANONICAL_COLUMNS, NON_NEGATIVE_COLUMNS, NUMERIC_COLUMNS, REQUIRED_COLUMNS
-from pipeline.raw.mapping import Mapping, event_type_key
+from pipeline.raw.contract import (
+    CANONICAL_COLUMNS, ID_COLUMNS, MAX_ABS_NUMBER, NON_NEGATIVE_COLUMNS, NUMERIC_COLUMNS, REQUIRED_COLUMNS,
+)
+from pipeline.raw.mapping import Mapping
 from pipeline.raw.read import LandingFileError
 
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_LOOKS_ISO = r"^\s*\d{4}-\d{2}-\d{2}"
 LINEAGE = ["source_file", "source_line"]
+# What makes two rows with one event_id the same event: everything but the id and the lineage.
+CONTENT_COLUMNS = [c for c in CANONICAL_COLUMNS if c != "event_id"]
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """When an event of a landing day may have happened: from the first configured day up to the
+    end of the landing day plus a tolerance (late clocks, time zones). Outside it, a time is a
+    typo or a broken clock: 2099 would move "today" for everything downstream."""
+
+    day: pd.Timestamp  # the landing day
+    first_day: pd.Timestamp | None = None
+    tolerance_days: int = 1
+
+    @property
+    def latest(self) -> pd.Timestamp:
+        return self.day + pd.Timedelta(days=1 + self.tolerance_days)
 
 
 @dataclass
@@ -30,82 +53,117 @@ def check_structure(frame: pd.DataFrame, mapping: Mapping, path: str) -> None:
         source = mapping.columns.get(canonical)
         if source is not None and source not in frame.columns:
             raise LandingFileError(
-                f"{path}: required column '{source}' (mapped to '{canonical}') is missing; "
-                f"columns found: {[c for c in frame.columns if c not in ('source_file', 'source_line')]}"
+                f"{path}: required column '{source}' (mapped to '{canonical}') is missing; columns found: "
+                f"{[c for c in frame.columns if c not in ('source_file', 'source_line', 'raw_content', '_parse_error')]}"
             )
 
 
+def _cleaned(values: pd.Series, normalize: bool = False) -> pd.Series:
+    """Trimmed, and for identifiers NFKC-normalized (" u1 " and "ｕ１" are user u1); a blank
+    value is missing. In Arrow: a Python call per value would be the slowest step of a load."""
+    text = pa.array(values, type=pa.string(), from_pandas=True)
+    if normalize:
+        text = pc.utf8_normalize(text, "NFKC")
+    text = pc.utf8_trim_whitespace(text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+
+
 def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
-    """Rename source columns to the contract; unmapped optional columns become null."""
+    """Rename source columns to the contract; unmapped optional columns become null. Values are
+    trimmed, ids normalized, and event types compare as mapping.event_type_key does
+    ("ＯＲＤＥＲ", "order " and "Order" are "order", with or without a mapping entry)."""
     out = pd.DataFrame(index=frame.index)
     for canonical in CANONICAL_COLUMNS:
         source = mapping.columns.get(canonical)
-        out[canonical] = frame[source] if source in frame.columns else mapping.defaults.get(canonical)
-    types = out["event_type"].map(lambda t: event_type_key(t) if isinstance(t, str) else t)
-    out["event_type"] = types.map(lambda t: mapping.event_types.get(t, t) if t else t)
+        values = frame[source] if source in frame.columns else pd.Series(mapping.defaults.get(canonical), index=frame.index)
+        out[canonical] = _cleaned(values, normalize=canonical in ID_COLUMNS or canonical == "event_type")
+    types = out["event_type"].str.lower()
+    out["event_type"] = types.map(mapping.event_types).where(types.isin(list(mapping.event_types)), types)
     return out
 
 
-def validate(frame: pd.DataFrame, mapping: Mapping) -> Validated:
+def validate(frame: pd.DataFrame, mapping: Mapping, window: EventWindow | None = None) -> Validated:
     text = to_canonical(frame, mapping)
     reasons = pd.Series("", index=frame.index)
-    if "_parse_error" in frame.columns:
-        reasons = _add(reasons, frame["_parse_error"].notna(), frame["_parse_error"].fillna(""))
     for column in REQUIRED_COLUMNS:
-        blank = text[column].isna() | (text[column].astype(str).str.strip() == "")
-        reasons = _add(reasons, blank, f"{column} is missing")
+        reasons = _add(reasons, text[column].isna(), f"{column} is missing")
     typed = text.copy()
     typed["event_time"] = parse_times(text["event_time"], mapping)
     reasons = _add(reasons, typed["event_time"].isna() & text["event_time"].notna(),
-                   "event_time is not a valid timestamp: " + text["event_time"].astype(str))
+                   "event_time is not a valid timestamp: ", text["event_time"])
+    if window is not None:
+        reasons = _add(reasons, typed["event_time"] >= window.latest,
+                       f"event_time is after the landing day {window.day.date()} (more than "
+                       f"{window.tolerance_days} day(s) of tolerance): ", typed["event_time"])
+        if window.first_day is not None:
+            reasons = _add(reasons, typed["event_time"] < window.first_day,
+                           f"event_time is before the first day {window.first_day.date()} (CHURN_FIRST_DAY): ",
+                           typed["event_time"])
     for column in NUMERIC_COLUMNS:
-        typed[column] = pd.to_numeric(text[column], errors="coerce")
+        typed[column] = pd.to_numeric(text[column], errors="coerce").astype(float)
         reasons = _add(reasons, typed[column].isna() & text[column].notna(),
-                       f"{column} is not a number: " + text[column].astype(str))
+                       f"{column} is not a number: ", text[column])
+        out_of_range = ~(typed[column].abs() < MAX_ABS_NUMBER) & typed[column].notna()
+        reasons = _add(reasons, out_of_range, f"{column} is not a finite number below {MAX_ABS_NUMBER:g} in size: ",
+                       text[column])
     for column in NON_NEGATIVE_COLUMNS:
         reasons = _add(reasons, typed[column] < 0, f"{column} is negative")
     reasons = _add(reasons, ~typed["rating"].between(1, 5) & typed["rating"].notna(), "rating is outside 1-5")
-    reasons = _add(reasons, ~text["properties"].map(_is_json_or_null), "properties is not valid JSON")
+    properties = text["properties"].dropna()
+    not_json = properties.index[~properties.map(_is_json).astype(bool)]
+    reasons = _add(reasons, frame.index.isin(not_json), "properties is not valid JSON")
+    if "_parse_error" in frame.columns:  # the reader could not take the row: its reason says all
+        unreadable = frame["_parse_error"].notna()
+        reasons = reasons.where(~unreadable, frame["_parse_error"])
     return _split(frame, typed, reasons)
 
 
 def parse_times(values: pd.Series, mapping: Mapping) -> pd.Series:
-    """Parse to naive UTC. Strings with an offset keep it; naive ones are in the mapping's zone."""
+    """Parse to naive UTC, to the microsecond (finer digits are cut). Strings with an offset
+    keep it; naive ones are in the mapping's zone. A value not in the mapping's format that is
+    ISO 8601 (a typed Parquet timestamp reads as such) is read as ISO 8601."""
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    present = values.dropna()
-    fmt = mapping.timestamp_format
-    with_offset = present.str.strip().str.contains(_HAS_OFFSET)
-    if with_offset.any():
-        parsed = pd.to_datetime(present[with_offset], format=fmt, errors="coerce", utc=True)
-        result[parsed.index] = parsed.dt.tz_localize(None)
-    naive = present[~with_offset]
-    if len(naive):
-        parsed = pd.to_datetime(naive, format=fmt, errors="coerce")
-        if mapping.timezone.upper() != "UTC":
+    present = values.dropna().astype(str)
+    with_offset = present.str.contains(_HAS_OFFSET)
+    for offset, part in ((True, present[with_offset]), (False, present[~with_offset])):
+        if not len(part):
+            continue
+        parsed = _to_datetime(part, mapping.timestamp_format, offset)
+        if mapping.timestamp_format != "ISO8601":
+            retry = parsed.isna() & part.str.contains(_LOOKS_ISO)
+            if retry.any():
+                parsed = parsed.astype("datetime64[us]")
+                parsed[retry] = _to_datetime(part[retry], "ISO8601", offset).astype("datetime64[us]")
+        if not offset and mapping.timezone.upper() != "UTC":
             parsed = parsed.dt.tz_localize(mapping.timezone, ambiguous="NaT", nonexistent="shift_forward")
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        result[parsed.index] = parsed
+        result[parsed.index] = parsed.astype("datetime64[us]")
     return result
 
 
-def _add(reasons: pd.Series, mask, message) -> pd.Series:
+def _to_datetime(values: pd.Series, fmt: str, with_offset: bool) -> pd.Series:
+    parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=with_offset)
+    return parsed.dt.tz_localize(None) if with_offset else parsed
+
+
+def _add(reasons: pd.Series, mask, message: str, values: pd.Series | None = None) -> pd.Series:
+    """Append `message` (followed by the row's value, if given) to the reasons of masked rows."""
     mask = pd.Series(mask, index=reasons.index).fillna(False).astype(bool)
     if not mask.any():  # the usual case: skip the string work
         return reasons
-    message = message[mask] if isinstance(message, pd.Series) else message
-    joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + message
+    text = message if values is None else message + values[mask].astype(str)
+    joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + text
     reasons = reasons.copy()
     reasons[mask] = joined
     return reasons
 
 
-def _is_json_or_null(value) -> bool:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return True
+def _is_json(value: str) -> bool:
     try:
         json.loads(value)
         return True
-    except (TypeError, json.JSONDecodeError):
+    except json.JSONDecodeError:
         return False
 
 
@@ -118,19 +176,45 @@ def _split(frame: pd.DataFrame, typed: pd.DataFrame, reasons: pd.Series) -> Vali
     return Validated(events=good, rejected=rejected)
 
 
-def drop_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Keep the first of rows sharing an event_id, or of identical rows without one."""
+def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
+    """For rows aligned with the kept rows of their event_id: the content columns that differ,
+    comma-separated ('' when the row is a plain duplicate). Nulls equal nulls."""
+    differ = np.zeros((len(rows), len(CONTENT_COLUMNS)), dtype=bool)
+    for j, column in enumerate(CONTENT_COLUMNS):
+        mine, theirs = rows[column], kept[column]
+        same = (mine.to_numpy() == theirs.to_numpy()) | (mine.isna().to_numpy() & theirs.isna().to_numpy())
+        differ[:, j] = ~same
+    out = pd.Series("", index=rows.index, dtype=object)
+    for i in np.flatnonzero(differ.any(axis=1)):  # only the conflicting rows
+        out.iloc[i] = ",".join(c for c, d in zip(CONTENT_COLUMNS, differ[i]) if d)
+    return out
+
+
+def drop_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the first of rows sharing an event_id, or of identical rows without one. Returns
+    (kept events, dropped repeats); a repeat of an event_id says in `differs_in` what differs
+    from the kept row, and where that row came from (kept_source_file, kept_source_line)."""
     has_id = events["event_id"].notna()
     by_id = has_id & events.duplicated(subset=["event_id"])
     same_row = ~has_id & events.duplicated(subset=list(CANONICAL_COLUMNS))
-    duplicate = by_id | same_row
-    return events.loc[~duplicate], int(duplicate.sum())
+    kept = events.loc[~(by_id | same_row)]
+    repeats = events.loc[by_id].copy()
+    first = kept.loc[kept["event_id"].notna()].set_index("event_id").reindex(repeats["event_id"])
+    first.index = repeats.index
+    repeats["differs_in"] = differs_in(repeats, first)
+    repeats["kept_source_file"], repeats["kept_source_line"] = first["source_file"], first["source_line"]
+    identical = events.loc[same_row].assign(differs_in="")
+    return kept, pd.concat([repeats, identical]) if len(identical) else repeats
 
 
 def _raw_content(rows: pd.DataFrame) -> list[str]:
-    """The row as it was in the file (JSONL keeps its line; CSV and Parquet become JSON)."""
-    if "raw_content" in rows.columns:
-        return rows["raw_content"].tolist()
-    source = rows.drop(columns=[c for c in ("source_file", "source_line", "_parse_error") if c in rows.columns])
+    """The row as it was in the file (JSON and wrong-width CSV rows keep their text; other CSV
+    and Parquet rows become JSON)."""
+    source = rows.drop(columns=[c for c in ("source_file", "source_line", "_parse_error", "raw_content")
+                                if c in rows.columns])
     source = source.astype(object).where(source.notna(), None)
-    return [json.dumps(r, ensure_ascii=False) for r in source.to_dict(orient="records")]
+    as_json = [json.dumps(r, ensure_ascii=False) for r in source.to_dict(orient="records")]
+    if "raw_content" not in rows.columns:
+        return as_json
+    kept = rows["raw_content"].tolist()
+    return [text if isinstance(text, str) else fallback for text, fallback in zip(kept, as_json)]

@@ -12,7 +12,7 @@ import pytest
 from pipeline.privacy.loading import drop_suppressed_events, drop_suppressed_rows
 from pipeline.privacy.requests import DeletionRequestError, read_request
 from pipeline.privacy.suppression import load_suppression, suppress
-from pipeline.raw.load import DayLoad
+from pipeline.raw.load import DayLoad, PreparedDay
 from pipeline.raw.subscriptions import load_subscriptions
 
 
@@ -54,10 +54,11 @@ def test_the_event_load_leaves_suppressed_users_out_and_counts_them(tmp_path):
     suppression = suppress(tmp_path, ["u1"])
     good = pd.DataFrame({"user_id": ["u1", "u2", "u1"], "event_type": ["order"] * 3})
     bad = pd.DataFrame({"raw_content": [json.dumps({"user_id": "u1"}), json.dumps({"user_id": "u3"})], "reason": ["x", "y"]})
-    stats = DayLoad("2026-01-01", 1, rows_read=6, rows_loaded=3, rows_rejected=2, duplicates_dropped=1)
-    good, bad, stats = drop_suppressed_events(good, bad, stats, suppression)
-    assert list(good["user_id"]) == ["u2"] and list(bad["reason"]) == ["y"]
-    assert stats.rows_suppressed == 3
+    conflicts = pd.DataFrame({"user_id": ["u1", "u2"], "raw_content": ["{}", "{}"]})  # repeats whose content differs
+    stats = DayLoad("2026-01-01", 1, rows_read=8, rows_loaded=3, rows_rejected=2, duplicates_dropped=3, conflicts=2)
+    good, bad, conflicts, stats = drop_suppressed_events(PreparedDay(good, bad, conflicts, stats), suppression)
+    assert list(good["user_id"]) == ["u2"] and list(bad["reason"]) == ["y"] and list(conflicts["user_id"]) == ["u2"]
+    assert stats.rows_suppressed == 4 and stats.conflicts == 1
     assert stats.rows_read == stats.rows_loaded + stats.rows_rejected + stats.duplicates_dropped + stats.rows_suppressed
 
 

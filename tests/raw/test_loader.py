@@ -33,7 +33,7 @@ def reasons_by_line(bad: pd.DataFrame) -> dict[int, str]:
 
 def test_valid_rows_are_typed_and_kept_with_their_origin(tmp_path):
     landing = land(tmp_path, "a.csv", HEADER + "e1,u1,2026-03-01 10:00:00,order,12.50,,,物流太慢了\n")
-    good, bad, stats = prepare_day(landing, DAY, identity())
+    good, bad, _, stats = prepare_day(landing, DAY, identity())
     assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (1, 1, 0)
     row = good.iloc[0]
     assert row["amount"] == 12.5 and row["text"] == "物流太慢了"
@@ -55,7 +55,7 @@ def test_valid_rows_are_typed_and_kept_with_their_origin(tmp_path):
 )
 def test_each_validation_rule_rejects_with_its_reason(tmp_path, line, reason):
     landing = land(tmp_path, "a.csv", HEADER + "e1,u0,2026-03-01 09:00:00,visit,,,,\n" + f"e2,{line}\n")
-    good, bad, stats = prepare_day(landing, DAY, identity())
+    good, bad, _, stats = prepare_day(landing, DAY, identity())
     assert stats.rows_read == 2 and stats.rows_loaded == 1 and stats.rows_rejected == 1
     assert reasons_by_line(bad) == {3: reason}
     assert json.loads(bad["raw_content"].iloc[0])["event_id"] == "e2"  # the row as it was in the file
@@ -63,7 +63,7 @@ def test_each_validation_rule_rejects_with_its_reason(tmp_path, line, reason):
 
 def test_a_row_with_several_problems_lists_them_all(tmp_path):
     landing = land(tmp_path, "a.csv", HEADER + "e1,,never,order,abc,,,\n")
-    _, bad, _ = prepare_day(landing, DAY, identity())
+    _, bad, _, _ = prepare_day(landing, DAY, identity())
     assert bad["reason"].iloc[0] == (
         "user_id is missing; event_time is not a valid timestamp: never; amount is not a number: abc"
     )
@@ -75,7 +75,7 @@ def test_duplicates_by_event_id_and_identical_rows_are_dropped_once_and_counted(
     # Without event_id, only the exact same row twice is a duplicate.
     landing = land(tmp_path, "b.csv", "user_id,event_time,event_type\nu2,2026-03-01 11:00:00,visit\n"
                    "u2,2026-03-01 11:00:00,visit\nu2,2026-03-01 11:00:01,visit\n")
-    good, bad, stats = prepare_day(landing, DAY, identity())
+    good, bad, _, stats = prepare_day(landing, DAY, identity())
     assert stats.duplicates_dropped == 3
     assert stats.rows_read == stats.rows_loaded + stats.rows_rejected + stats.duplicates_dropped == 6
     assert sorted(good["user_id"]) == ["u1", "u2", "u2"]
@@ -89,7 +89,7 @@ def test_mapping_renames_columns_maps_event_types_and_converts_time_zones(tmp_pa
         timestamp: {format: "%d/%m/%Y %H:%M", timezone: Asia/Shanghai}
     """))
     landing = land(tmp_path, "shop.csv", "customer,ts,action,total\nc9,01/03/2026 08:30,purchase,99.9\n")
-    good, bad, stats = prepare_day(landing, DAY, load_mapping(mapping_file))
+    good, bad, _, stats = prepare_day(landing, DAY, load_mapping(mapping_file))
     assert stats.rows_rejected == 0
     row = good.iloc[0]
     assert (row["user_id"], row["event_type"], row["amount"]) == ("c9", "order", 99.9)
@@ -100,7 +100,7 @@ def test_mapping_renames_columns_maps_event_types_and_converts_time_zones(tmp_pa
 def test_timestamps_with_an_offset_keep_it(tmp_path):
     landing = land(tmp_path, "a.csv", "user_id,event_time,event_type\nu1,2026-03-01T10:00:00+08:00,visit\n"
                    "u2,2026-03-01T10:00:00Z,visit\n")
-    good, _, _ = prepare_day(landing, DAY, identity())
+    good, _, _, _ = prepare_day(landing, DAY, identity())
     assert list(good["event_time"]) == [pd.Timestamp("2026-03-01 02:00"), pd.Timestamp("2026-03-01 10:00")]
 
 
@@ -110,7 +110,7 @@ def test_jsonl_and_parquet_are_read_and_a_broken_json_line_is_rejected(tmp_path)
     frame = pd.DataFrame({"user_id": ["u2"], "event_time": ["2026-03-01 11:00:00"], "event_type": ["order"],
                           "amount": [3.5]})
     frame.to_parquet(tmp_path / "landing" / f"date={DAY}" / "b.parquet")
-    good, bad, stats = prepare_day(tmp_path / "landing", DAY, identity())
+    good, bad, _, stats = prepare_day(tmp_path / "landing", DAY, identity())
     assert sorted(good["user_id"]) == ["u1", "u2"] and good["amount"].max() == 3.5
     assert bad["source_line"].tolist() == [2] and bad["reason"].iloc[0].startswith("invalid JSON")
     assert bad["raw_content"].iloc[0] == "{not json"
@@ -130,7 +130,7 @@ def test_a_mapping_without_a_required_column_is_refused(tmp_path):
 
 
 def test_an_empty_or_missing_day_loads_nothing_without_failing(tmp_path):
-    good, bad, stats = prepare_day(tmp_path / "landing", DAY, identity())
+    good, bad, _, stats = prepare_day(tmp_path / "landing", DAY, identity())
     assert (len(good), len(bad), stats.rows_read, stats.files) == (0, 0, 0, 0)
 
 
@@ -139,7 +139,7 @@ def test_rerunning_a_day_replaces_exactly_that_day(tmp_path):
     landing = land(tmp_path, "a.csv", HEADER + "e1,u1,2026-03-01 10:00:00,order,5,,,\n,u2,x,order,,,,\n")
     land(tmp_path, "a.csv", HEADER + "e9,u9,2026-03-02 10:00:00,order,5,,,\n", day="2026-03-02")
     for day in (DAY, "2026-03-02", DAY, DAY):
-        write_day(con, *prepare_day(landing, day, identity()))
+        write_day(con, prepare_day(landing, day, identity()))
     counts = con.sql("select landing_date::varchar, count(*) from raw.events group by 1 order by 1").fetchall()
     assert counts == [(DAY, 1), ("2026-03-02", 1)]
     assert con.execute("select count(*) from raw.events_rejected").fetchone()[0] == 1
