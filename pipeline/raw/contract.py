@@ -64,8 +64,8 @@ create table if not exists raw.event_conflicts (
 # What raw.event_loads holds, for the COMMENT ON of the serving file (it is not a dbt model).
 EVENT_LOADS_DOC = (
     "Grain: one row per landing day loaded: how many files and rows were read, loaded, rejected "
-    "(see raw.events_rejected for the reasons) and dropped as duplicates. rows_read = rows_loaded "
-    "+ rows_rejected + duplicates_dropped.",
+    "(see raw.events_rejected for the reasons), dropped as duplicates and left out for deletion "
+    "requests. rows_read = rows_loaded + rows_rejected + duplicates_dropped + rows_suppressed.",
     {
         "landing_date": "The landing folder's day (data/landing/events/date=YYYY-MM-DD).",
         "files": "Landing files read for the day.",
@@ -74,6 +74,7 @@ EVENT_LOADS_DOC = (
         "rows_rejected": "Rows refused by the contract checks, kept with their reason in raw.events_rejected.",
         "duplicates_dropped": "Rows dropped as repeats (same event_id as a row of this or an earlier-loaded day, or identical rows without one).",
         "conflicts": "Of the duplicates, those whose content differs from the kept row (see raw.event_conflicts).",
+        "rows_suppressed": "Rows of users who asked to be deleted, left out (see privacy.deletion_audit).",
         "loaded_at": "When the day was last (re)loaded.",
     },
 )
