@@ -29,7 +29,11 @@ export DO_NOT_TRACK       := 1
 # dagster dev's DbtProject.prepare_if_dev() runs the `dbt` on PATH: make it this venv's.
 export PATH               := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-DBT_FILES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -not -path '*/target/*' 2>/dev/null)
+# dbt's sources: prune target/ (compiled copies of the .sql) and logs/, or every run would parse again.
+DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
+	-o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
+export DAGSTER_PORT ?= 3000
+export MLFLOW_PORT  ?= 5000
 
 .PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean
 
@@ -77,10 +81,10 @@ demo-loop: setup manifest
 	$(PY) -m demo.uplift_check --out "$(CHURN_DATA_DIR)"
 
 dev: setup manifest
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml --port $(DAGSTER_PORT)
 
 mlflow: setup
-	$(VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) --port 5000
+	$(VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) --port $(MLFLOW_PORT)
 
 docs: setup manifest
 	cd dbt_project && ../$(VENV)/bin/dbt docs generate --profiles-dir .

@@ -18,13 +18,32 @@ import sys
 from pathlib import Path
 
 from pipeline.run_guard import RunInProgress, exclusive_run, private_dir
+from pipeline.run_log import details_to, new_log_path, run_loggers
 from pipeline.settings import REPO_ROOT, Settings, load_settings
 
 EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
 
 
 def run(settings: Settings) -> int:
-    """Under the run lock: clean up after dead runs, pick the days, run them."""
+    """Under the run lock: clean up after dead runs, pick the days, run them, print the summary.
+    The terminal gets a line per step; the details go to a log file (pipeline/run_log.py),
+    kept when a job ran."""
+    log_path = new_log_path(settings.root)
+    with details_to(log_path) as terminal:
+        status, ran = _run(settings, terminal)
+    if status == 0:
+        from pipeline.summary import print_summary
+
+        print_summary(settings)  # still under the lock: it reads the warehouse
+    if ran:
+        print(f"Details of this run: {log_path}")
+    else:
+        log_path.unlink(missing_ok=True)
+    return status
+
+
+def _run(settings: Settings, terminal) -> tuple[int, bool]:
+    """(exit status, whether a job ran); stdout and stderr go to the log file here."""
     # Imported here, so that a second run is turned away before loading the definitions (slow).
     import dagster as dg
 
@@ -35,29 +54,30 @@ def run(settings: Settings) -> int:
 
     instance = dg.DagsterInstance.get()
     for line in sweep_dead_runs(instance):
-        print(line)
-    partitions = defs.resolve_job_def(JOB_NAME).partitions_def
-    days = landing_days_to_run(instance, partitions, settings)
+        print(line, file=terminal)
+    job = defs.resolve_job_def(JOB_NAME)
+    days = landing_days_to_run(instance, job.partitions_def, settings)
     if not days and settings.serving_db.exists():
-        print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.")
-        return 0
+        print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.",
+              file=terminal)
+        return 0, False
     if not days:  # loaded, but the serving file is missing: redo the latest day end to end
         loaded = landing_days(settings.landing_events)
         if not loaded:
-            print(f"No landing day in {settings.landing_events}: nothing to load.", file=sys.stderr)
-            return 1
+            print(f"No landing day in {settings.landing_events}: nothing to load.", file=terminal)
+            return 1, False
         days = [loaded[-1]]
     print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run "
-          f"({len(days)} landing days new, changed or not loaded successfully)")
-    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
-        instance=instance, tags=run_tags(settings, days), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},  # the UI keeps the full log
+          f"({len(days)} landing days new, changed or not loaded successfully)", file=terminal, flush=True)
+    loggers, logger_config = run_loggers(terminal)
+    result = job.with_logger_defs(loggers).execute_in_process(
+        instance=instance, tags=run_tags(settings, days), raise_on_error=False, run_config=logger_config,
     )
     if not result.success:
-        print(f"Run {result.run_id} failed; open the Dagster UI (make dev) to see which step and why. "
-              "The next run loads its days again.", file=sys.stderr)
-        return 1
-    return 0
+        print(f"Run {result.run_id} failed; see the log named below or the Dagster UI (make dev). "
+              "The next run loads its days again.", file=terminal)
+        return 1, True
+    return 0, True
 
 
 def prepare_dagster_home(settings: Settings) -> None:
@@ -83,12 +103,7 @@ def main() -> int:
     prepare_dagster_home(settings)
     try:
         with exclusive_run(settings.root):
-            status = run(settings)
-            if status == 0:
-                from pipeline.summary import print_summary
-
-                print_summary(settings)  # still under the lock: it reads the warehouse
-            return status
+            return run(settings)
     except RunInProgress as err:
         print(f"Not started: {err}", file=sys.stderr)
         return EXIT_RUN_IN_PROGRESS

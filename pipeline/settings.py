@@ -11,10 +11,12 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.raw.mapping import load_mapping
+from pipeline.raw.read import landing_days
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
+FALLBACK_FIRST_DAY = "2025-01-01"  # first partition while nothing has landed yet
 
 
 class Settings(dg.ConfigurableResource):
@@ -22,7 +24,7 @@ class Settings(dg.ConfigurableResource):
 
     data_dir: str
     mapping_file: str
-    first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
+    first_day: str = FALLBACK_FIRST_DAY  # first daily partition; history before it is not loaded
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
 
     def dbt_vars_with(self, **more) -> str:
@@ -81,10 +83,18 @@ class Settings(dg.ConfigurableResource):
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("CHURN_DATA_DIR", REPO_ROOT / "data")).resolve()
     mapping = Path(os.environ.get("CHURN_MAPPING_FILE", DEFAULT_MAPPING_FILE)).resolve()
-    first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
+    first_day = os.environ.get("CHURN_FIRST_DAY") or _first_landing_day(data_dir) or FALLBACK_FIRST_DAY
     dbt_vars = os.environ.get("CHURN_DBT_VARS", "{}")
     try:
         json.loads(dbt_vars)
     except json.JSONDecodeError as err:
         raise ValueError(f"CHURN_DBT_VARS must be a JSON object, got {dbt_vars!r}: {err}") from err
     return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars)
+
+
+def _first_landing_day(data_dir: Path) -> str | None:
+    """The partitions start on the first day that landed, so that none is "missing" before the
+    data begins. Definitions are built when they are loaded: a day landing before it is seen at
+    the next load (`make run` loads them every time; in `make dev`, reload the code location)."""
+    days = landing_days(data_dir / "landing" / "events")
+    return days[0] if days else None
