@@ -44,19 +44,16 @@ def run(settings: Settings) -> int:
 
 def _run(settings: Settings, terminal) -> tuple[int, bool]:
     """(exit status, whether a job ran); stdout and stderr go to the log file here."""
-    # Imported here, so that a second run is turned away before loading the definitions (slow).
     import dagster as dg
 
-    from pipeline.definitions import defs
-    from pipeline.jobs import JOB_NAME, landing_days_to_run, run_tags
+    from pipeline.jobs import JOB_NAME, daily_partitions, landing_days_to_run, run_tags
     from pipeline.raw.read import landing_days
     from pipeline.run_guard import sweep_dead_runs
 
     instance = dg.DagsterInstance.get()
     for line in sweep_dead_runs(instance):
         print(line, file=terminal)
-    job = defs.resolve_job_def(JOB_NAME)
-    days = landing_days_to_run(instance, job.partitions_def, settings)
+    days = landing_days_to_run(instance, daily_partitions(settings), settings)
     if not days and settings.serving_db.exists():
         print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.",
               file=terminal)
@@ -69,8 +66,12 @@ def _run(settings: Settings, terminal) -> tuple[int, bool]:
         days = [loaded[-1]]
     print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run "
           f"({len(days)} landing days new, changed or not loaded successfully)", file=terminal, flush=True)
+    # Loaded only now: importing the definitions (dbt, scikit-learn, MLflow) is most of the
+    # time of a run with nothing to do.
+    from pipeline.definitions import defs
+
     loggers, logger_config = run_loggers(terminal)
-    result = job.with_logger_defs(loggers).execute_in_process(
+    result = defs.resolve_job_def(JOB_NAME).with_logger_defs(loggers).execute_in_process(
         instance=instance, tags=run_tags(settings, days), raise_on_error=False, run_config=logger_config,
     )
     if not result.success:

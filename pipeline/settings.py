@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.raw.mapping import load_mapping
-from pipeline.raw.read import landing_days
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -96,5 +95,5 @@ def _first_landing_day(data_dir: Path) -> str | None:
     """The partitions start on the first day that landed, so that none is "missing" before the
     data begins. Definitions are built when they are loaded: a day landing before it is seen at
     the next load (`make run` loads them every time; in `make dev`, reload the code location)."""
-    days = landing_days(data_dir / "landing" / "events")
-    return days[0] if days else None
+    days = sorted(p.name.removeprefix("date=") for p in (data_dir / "landing" / "events").glob("date=*") if p.is_dir())
+    return days[0] if days else None  # as pipeline.raw.read.landing_days, without importing pandas here
