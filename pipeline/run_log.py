@@ -10,6 +10,7 @@ which writes the end of each step to the terminal.
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -28,8 +29,16 @@ def details_to(log_path: Path) -> Iterator[TextIO]:
     """stdout and stderr into the log file; yields the terminal (the stdout before)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     terminal = sys.stdout
-    with open(log_path, "a", buffering=1) as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        yield terminal
+    colors = os.environ.get("DBT_USE_COLORS")
+    os.environ["DBT_USE_COLORS"] = "false"  # a file, not a terminal: no escape codes from dbt
+    try:
+        with open(log_path, "a", buffering=1) as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield terminal
+    finally:
+        if colors is None:
+            os.environ.pop("DBT_USE_COLORS")
+        else:
+            os.environ["DBT_USE_COLORS"] = colors
 
 
 def run_loggers(terminal: TextIO) -> tuple[dict[str, dg.LoggerDefinition], dict]:
