@@ -49,7 +49,7 @@ def run_loggers(terminal: TextIO) -> tuple[dict[str, dg.LoggerDefinition], dict]
 
 
 class _StepProgress(logging.Handler):
-    """One line when a step ends (with its duration) or an asset check fails."""
+    """One line when a step ends (with its duration), waits for a pool slot, or an asset check fails."""
 
     def __init__(self, terminal: TextIO):
         super().__init__(level=logging.DEBUG)  # step events are logged at DEBUG
@@ -62,7 +62,13 @@ class _StepProgress(logging.Handler):
         if event.event_type == dg.DagsterEventType.STEP_SUCCESS:
             line = f"  {event.step_key:<28} done in {event.event_specific_data.duration_ms / 1000:5.0f} s"
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            line = f"  {event.step_key:<28} FAILED: {event.message}"
+            error = event.event_specific_data.error
+            while error is not None and error.cause is not None:  # the step's own error, not Dagster's wrapper
+                error = error.cause
+            line = f"  {event.step_key:<28} FAILED: {error.message.strip() if error else event.message}"
+        elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and "blocked by limit for pool" in (event.message or ""):
+            # Otherwise a step waiting for another run's pool slot looks like a hang.
+            line = f"  {event.step_key:<28} {event.message.lower()}: another run holds it"
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and not event.event_specific_data.passed:
             check = event.event_specific_data
             line = f"  {'':<28} check {check.check_name} on {check.asset_key.to_user_string()} failed ({check.severity.value})"

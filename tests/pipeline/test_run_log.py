@@ -42,3 +42,20 @@ def test_the_terminal_gets_a_line_per_step_and_the_log_file_the_details(tmp_path
     assert log_path.parent == tmp_path / "logs"
     for text in ("day 2026-05-22: 10 rows loaded", "what dbt writes to stdout", "a library's warning"):
         assert text in details and text not in terminal.getvalue()
+
+
+@dg.asset
+def broken():
+    raise ValueError("landing file day=2026-05-22/a.csv has no user_id column")
+
+
+def test_a_failed_step_says_why_on_the_terminal(tmp_path):
+    job = dg.Definitions(assets=[broken], jobs=[dg.define_asset_job("broken_job")]).resolve_job_def("broken_job")
+    terminal = io.StringIO()
+    with details_to(new_log_path(tmp_path)):
+        loggers, config = run_loggers(terminal)
+        with dg.instance_for_test() as instance:
+            result = job.with_logger_defs(loggers).execute_in_process(instance=instance, run_config=config,
+                                                                      raise_on_error=False)
+    assert not result.success
+    assert "broken" in terminal.getvalue() and "FAILED: ValueError: landing file day=2026-05-22/a.csv has no user_id column" in terminal.getvalue()
