@@ -29,7 +29,11 @@ export DO_NOT_TRACK       := 1
 # dagster dev's DbtProject.prepare_if_dev() runs the `dbt` on PATH: make it this venv's.
 export PATH               := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-DBT_FILES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' -not -path '*/target/*' 2>/dev/null)
+# dbt's sources: prune target/ (compiled copies of the .sql) and logs/, or every run would parse again.
+DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
+	-o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print 2>/dev/null)
+export DAGSTER_PORT ?= 3000
+export MLFLOW_PORT  ?= 5000
 
 .PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean delete-users
 
@@ -49,8 +53,10 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --no-cache-dir uv==$(UV_VERSION)
 
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI, some shells), Python
+# would otherwise compile every imported module again on every run (most of a quiet run's time).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # The data folder and the Dagster home are readable by their owner only.
@@ -82,10 +88,10 @@ delete-users: setup
 	$(PY) -m pipeline.cli delete-users $(if $(BY),--requested-by "$(BY)")
 
 dev: setup manifest
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml --port $(DAGSTER_PORT)
 
 mlflow: setup
-	$(VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) --port 5000
+	$(VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) --port $(MLFLOW_PORT)
 
 docs: setup manifest
 	cd dbt_project && ../$(VENV)/bin/dbt docs generate --profiles-dir .

@@ -22,6 +22,7 @@ from pathlib import Path
 from pipeline.dbt.vars import DbtVarError
 from pipeline.raw.mapping import MappingError
 from pipeline.run_guard import RunInProgress, exclusive_run, private_dir
+from pipeline.run_log import details_to, new_log_path, run_loggers
 from pipeline.settings import REPO_ROOT, Settings, load_settings
 
 EXIT_RUN_IN_PROGRESS = 75  # EX_TEMPFAIL: try again later
@@ -29,13 +30,29 @@ EXIT_BAD_SETTINGS = 78  # EX_CONFIG: fix the setting named in the message
 
 
 def run(settings: Settings) -> int:
-    """Under the run lock: clean up after dead runs, pick the days, run them."""
-    # Imported here, so that a second run is turned away before loading the definitions (slow).
+    """Under the run lock: clean up after dead runs, pick the days, run them, print the summary.
+    The terminal gets a line per step; the details go to a log file (pipeline/run_log.py),
+    kept when a job ran."""
+    log_path = new_log_path(settings.root)
+    with details_to(log_path) as terminal:
+        status, ran = _run(settings, terminal)
+    if status == 0:
+        from pipeline.summary import print_summary
+
+        print_summary(settings)  # still under the lock: it reads the warehouse
+    if ran:
+        print(f"Details of this run: {log_path}")
+    else:
+        log_path.unlink(missing_ok=True)
+    return status
+
+
+def _run(settings: Settings, terminal) -> tuple[int, bool]:
+    """(exit status, whether a job ran); stdout and stderr go to the log file here."""
     import dagster as dg
 
     from pipeline.alerts import LAUNCHED_BY, failure_alert, write_alert
-    from pipeline.definitions import defs
-    from pipeline.jobs import JOB_NAME, landing_days_to_run, run_tags
+    from pipeline.jobs import JOB_NAME, daily_partitions, landing_days_to_run, run_tags
     from pipeline.raw.read import landing_days
     from pipeline.run_guard import sweep_dead_runs
 
@@ -43,23 +60,28 @@ def run(settings: Settings) -> int:
     warnings.filterwarnings("ignore", message="Handling yaml-defined logging", category=dg.BetaWarning)
     instance = dg.DagsterInstance.get()
     for line in sweep_dead_runs(instance):
-        print(line)
-    partitions = defs.resolve_job_def(JOB_NAME).partitions_def
-    days = landing_days_to_run(instance, partitions, settings)
+        print(line, file=terminal)
+    days = landing_days_to_run(instance, daily_partitions(settings), settings)
     if not days and settings.serving_db.exists():
-        print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.")
-        return 0
+        print("Every landing day is loaded, the last run succeeded and the serving file is published: nothing to do.",
+              file=terminal)
+        return 0, False
     if not days:  # loaded, but the serving file is missing: redo the latest day end to end
         loaded = landing_days(settings.landing_events)
         if not loaded:
-            print(f"No landing day in {settings.landing_events}: nothing to load.", file=sys.stderr)
-            return 1
+            print(f"No landing day in {settings.landing_events}: nothing to load.", file=terminal)
+            return 1, False
         days = [loaded[-1]]
     print(f"Running daily_pipeline over {days[0]}...{days[-1]} as one run "
-          f"({len(days)} landing days new, changed or not loaded successfully)")
-    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+          f"({len(days)} landing days new, changed or not loaded successfully)", file=terminal, flush=True)
+    # Loaded only now: importing the definitions (dbt, scikit-learn, MLflow) is most of the
+    # time of a run with nothing to do.
+    from pipeline.definitions import defs
+
+    loggers, logger_config = run_loggers(terminal)
+    result = defs.resolve_job_def(JOB_NAME).with_logger_defs(loggers).execute_in_process(
         instance=instance, tags={**run_tags(settings, days), LAUNCHED_BY: "cli"}, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},  # the UI keeps the full log
+        run_config=logger_config,
     )
     if not result.success:
         # Sensors do not run in process: the same alert as the daemon's run-failure sensor.
@@ -68,10 +90,10 @@ def run(settings: Settings) -> int:
                               run_failure.message if run_failure else "")
         path = write_alert(settings, alert)
         print(f"Run {result.run_id} failed at step {alert['failed_step']}: {alert['error'][:300]}\n"
-              f"Alert written to {path}; open the Dagster UI (make dev) for the full log. "
-              "The next run loads its days again.", file=sys.stderr)
-        return 1
-    return 0
+              f"Alert written to {path}; see the log named below or the Dagster UI (make dev). "
+              "The next run loads its days again.", file=terminal)
+        return 1, True
+    return 0, True
 
 
 def prepare_dagster_home(settings: Settings) -> None:
@@ -108,12 +130,7 @@ def main() -> int:
                 from pipeline.privacy.command import delete_users
 
                 return delete_users(settings, args.requested_by)
-            status = run(settings)
-            if status == 0:
-                from pipeline.summary import print_summary
-
-                print_summary(settings)  # still under the lock: it reads the warehouse
-            return status
+            return run(settings)
     except RunInProgress as err:
         print(f"Not started: {err}", file=sys.stderr)
         return EXIT_RUN_IN_PROGRESS

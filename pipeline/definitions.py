@@ -9,7 +9,7 @@ from dagster_dbt import DbtCliResource
 from pipeline.alerts import alert_on_run_failure
 from pipeline.dbt.assets import build_dbt_assets
 from pipeline.dbt.project import dbt_project
-from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule
+from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule, daily_partitions
 from pipeline.model.assets import churn_model, churn_scores
 from pipeline.model.customer_value import customer_value
 from pipeline.model.drift_check import score_and_feature_drift_check
@@ -24,7 +24,7 @@ from pipeline.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    daily = dg.DailyPartitionsDefinition(start_date=settings.first_day)
+    daily = daily_partitions(settings)
     job = build_daily_job()
     return dg.Definitions(
         assets=[build_raw_events(daily), raw_subscriptions, *build_dbt_assets(daily), churn_model, churn_scores, customer_value, serving, user_deletions],

@@ -23,6 +23,11 @@ IN_FLIGHT_STATUSES = [
 ]
 
 
+def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """raw_events' and the daily dbt models' partitions, one per day from settings.first_day."""
+    return dg.DailyPartitionsDefinition(start_date=settings.first_day)
+
+
 def build_daily_job():
     # Partitioned like raw_events; the unpartitioned assets run once per run.
     return dg.define_asset_job(

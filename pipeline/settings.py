@@ -16,6 +16,7 @@ from pipeline.raw.mapping import load_mapping
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
+FALLBACK_FIRST_DAY = "2025-01-01"  # first partition while nothing has landed yet
 
 
 class Settings(dg.ConfigurableResource):
@@ -23,7 +24,11 @@ class Settings(dg.ConfigurableResource):
 
     data_dir: str
     mapping_file: str
-    first_day: str = "2025-01-01"  # first daily partition; history before it is not loaded
+    first_day: str = FALLBACK_FIRST_DAY  # first daily partition (default: the first landing day)
+    # Events before this day are rejected by the loader; set only when CHURN_FIRST_DAY is, since
+    # the default first day is merely where the landing folders begin and a folder may hold
+    # older events (a first export of the whole history, say).
+    reject_before: str = ""
     dbt_vars: str = "{}"  # JSON object of dbt var overrides for every dbt run, e.g. {"churn_horizon_days": 45}
     alert_webhook: str = ""  # URL that failed-run alerts are POSTed to (pipeline/alerts.py); "" = alerts.log only
     # DuckDB's own limits for every connection to the warehouse (Python steps and dbt): beyond
@@ -110,7 +115,7 @@ class Settings(dg.ConfigurableResource):
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("CHURN_DATA_DIR", REPO_ROOT / "data")).resolve()
     mapping = Path(os.environ.get("CHURN_MAPPING_FILE", DEFAULT_MAPPING_FILE)).resolve()
-    first_day = os.environ.get("CHURN_FIRST_DAY", "2025-01-01")
+    first_day = os.environ.get("CHURN_FIRST_DAY") or _first_landing_day(data_dir) or FALLBACK_FIRST_DAY
     dbt_vars = os.environ.get("CHURN_DBT_VARS", "{}")
     try:
         check_vars(json.loads(dbt_vars), "CHURN_DBT_VARS")  # refused here, before any run starts
@@ -121,4 +126,13 @@ def load_settings() -> Settings:
         raise ValueError(f"CHURN_DUCKDB_THREADS must be a positive whole number, got {threads!r}")
     return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
                     duckdb_memory_limit=os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT", "6GB"), duckdb_threads=int(threads),
-                    alert_webhook=os.environ.get("CHURN_ALERT_WEBHOOK", ""))
+                    alert_webhook=os.environ.get("CHURN_ALERT_WEBHOOK", ""),
+                    reject_before=os.environ.get("CHURN_FIRST_DAY", ""))
+
+
+def _first_landing_day(data_dir: Path) -> str | None:
+    """The partitions start on the first day that landed, so that none is "missing" before the
+    data begins. Definitions are built when they are loaded: a day landing before it is seen at
+    the next load (`make run` loads them every time; in `make dev`, reload the code location)."""
+    days = sorted(p.name.removeprefix("date=") for p in (data_dir / "landing" / "events").glob("date=*") if p.is_dir())
+    return days[0] if days else None  # as pipeline.raw.read.landing_days, without importing pandas here

@@ -1,5 +1,7 @@
 """The few lines `make run` ends with: what was scored, how good the model is, where things are."""
 
+import os
+
 import duckdb
 
 from ml.score import use_tracking_store
@@ -40,8 +42,9 @@ def print_summary(settings: Settings) -> None:
     print(f"                  tables: {', '.join(tables)}")
     print(f"                  {settings.serving_dir}/*.parquet")
     print(f"Working database: {settings.warehouse} (pipeline only; do not point BI here)")
-    print("Dagster UI:       make dev     -> http://localhost:3000")
-    print("MLflow UI:        make mlflow  -> http://localhost:5000")
+    # The Makefile's DAGSTER_PORT / MLFLOW_PORT, exported to `make run`.
+    print(f"Dagster UI:       make dev     -> http://localhost:{os.environ.get('DAGSTER_PORT', '3000')}")
+    print(f"MLflow UI:        make mlflow  -> http://localhost:{os.environ.get('MLFLOW_PORT', '5000')}")
 
 
 def _action_lines(con) -> list[str]:

@@ -41,7 +41,7 @@ def build_raw_events(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
             for day in context.partition_keys:
                 for path in ignored_files(settings.landing_events, day):
                     context.log.warning(f"{day}: not read (hidden or marker file): {path}")
-                prepared = prepare_day(settings.landing_events, day, mapping, first_day=settings.first_day,
+                prepared = prepare_day(settings.landing_events, day, mapping, first_day=settings.reject_before or None,
                                        tolerance_days=config.future_tolerance_days)
                 stats = write_day(con, drop_suppressed_events(prepared, suppression))
                 loads.append(stats)
