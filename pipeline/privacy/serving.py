@@ -26,15 +26,19 @@ def erase_from_serving(serving_db: Path, parquet_dir: Path, user_ids: list[str])
     previous version beside it (pipeline/serving/publish.py), and it must not keep the users.
     `serving_db` and `parquet_dir` are links into the current version: the files are rewritten
     where they really are, so the links stay links."""
-    published = [(f / serving_db.name, f) for f in sorted(versions_dir(parquet_dir).glob("*")) if f.is_dir()]
-    if not published:  # files published before versions existed
-        published = [(Path(serving_db).resolve(), Path(parquet_dir).resolve())]
+    # Every version folder, and the current files wherever they resolve to (a copied data
+    # folder may hold them as plain files); each file once.
+    folders = [f for f in sorted(versions_dir(parquet_dir).glob("*")) if f.is_dir()] + [Path(parquet_dir)]
+    databases = [f / serving_db.name for f in folders] + [Path(serving_db)]
+    folders = list(dict.fromkeys(f.resolve() for f in folders if f.is_dir()))
+    databases = list(dict.fromkeys(d.resolve() for d in databases if d.exists()))
     counts: dict[str, int] = {}
     with duckdb.connect() as con:
         con.register("deleted_users", pd.DataFrame({"user_id": pd.Series(user_ids, dtype=object)}))
-        for database, folder in published:
-            for key, deleted in (_rewrite_database(con, database) if database.exists() else {}).items():
+        for database in databases:
+            for key, deleted in _rewrite_database(con, database).items():
                 counts[key] = counts.get(key, 0) + deleted
+        for folder in folders:
             for path in sorted(folder.glob("*.parquet")):
                 deleted = _rewrite_parquet(con, path)
                 if deleted is not None:

@@ -177,7 +177,7 @@ def test_deleted_users_leave_no_trace_and_stay_out_when_their_day_is_reloaded(pi
     day reloaded through the daily job (loader and incremental user-day models)."""
     s = pipeline["settings"]
     data = tmp_path / "data"
-    shutil.copytree(s.root, data)
+    shutil.copytree(s.root, data, symlinks=True)  # the serving links stay links (they are relative)
     copy = Settings(data_dir=str(data), mapping_file=s.mapping_file, first_day=s.first_day, dbt_vars=s.dbt_vars)
     with duckdb.connect(str(copy.warehouse), read_only=True) as con:  # two users with actions and rejected rows
         users = [r[0] for r in con.execute(
