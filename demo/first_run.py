@@ -30,13 +30,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+from demo import worlds
 
-from demo import campaign, worlds
-from demo import generate as history
-from demo.simulate import World
-from pipeline.settings import DBT_PROJECT_DIR, Settings, load_settings
+# Only the standard library up here (and demo.worlds, which imports no more): a finished first run is told so in a blink on every `make
+# run`; the simulator, DuckDB and the pipeline's settings (Dagster) are imported when needed.
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 STATE_FILE = "demo_first_run.json"
 BAD_ROW_RATE = 0.001  # the shop's usual dirt, in the history and in the continuation
@@ -58,6 +59,10 @@ class Windows:
 def windows(settings: Settings) -> Windows:
     """The windows the pipeline will use: dbt_project.yml's vars under the mapping's and the
     configured overrides (Settings.dbt_vars_with), as every dbt run gets them."""
+    import yaml
+
+    from pipeline.settings import DBT_PROJECT_DIR
+
     defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     effective = {**defaults, **json.loads(settings.dbt_vars_with())}
     return Windows(int(effective["churn_horizon_days"]), int(effective["outcome_window_days"]))
@@ -67,12 +72,16 @@ def play(out: Path, run_pipeline: Callable[[], None], win: Windows, *, users: in
          end_date: dt.date, seed: int, reps: int = 30) -> None:
     """Bring `out` to the end of the demo's first run from wherever it stopped. run_pipeline
     runs the pipeline over the landing days it has not loaded, and raises if that fails."""
+    from demo import campaign
+    from demo import generate as history
+    from demo.simulate import World
+
     out = Path(out)
+    if (present := already_there(out)) is not None:
+        print(present)
+        return
     state = _read_state(out)
     if state is None:
-        if (out / "landing" / "events").exists():
-            print(f"Demo data present in {out / 'landing'} (delete it to regenerate)")
-            return
         if win.after_decision >= days:
             raise ValueError(f"--days {days} leaves no history before the decision day: the pipeline's "
                              f"windows need {win.after_decision} days after it")
@@ -96,15 +105,25 @@ def play(out: Path, run_pipeline: Callable[[], None], win: Windows, *, users: in
         world = World.load(out / history.WORLD_FILE)
         # The world file is written last: if it already reaches the end, so does everything else.
         if campaign.decision_date(world).date() < end:
-            print(f"The demo world goes on to {end} with the decisions of {decided} sent")
             plan = campaign.load_plan(out, world)
+            treated = int((plan["arm"] == "treatment").sum()) if len(plan) else 0
+            print(f"The demo world goes on to {end}, {treated} actions of {decided} sent ({len(plan) - treated} "
+                  f"users held out as control)")
             result = campaign.continue_world(world, (end - decided).days, plan, reps, state["seed"],
                                              horizon=win.outcome_window_days)
             campaign.write(result, world, out, BAD_ROW_RATE, state["seed"])
         _advance(out, state, "done")
-        return
-    print(f"Demo data present in {out / 'landing'}: the first run decided on {decided} and went on to {end} "
-          f"(delete {out} to start over)")
+
+
+def already_there(out: Path) -> str | None:
+    """What to say when there is nothing to do: the first run is done, or the data came otherwise."""
+    state = _read_state(out)
+    if state is None and (out / "landing" / "events").exists():
+        return f"Demo data present in {out / 'landing'} (delete it to regenerate)"
+    if state is not None and state["step"] == "done":
+        return (f"Demo data present in {out / 'landing'}: the first run decided on {state['decision_date']} and "
+                f"went on to {state['end_date']} (delete {out} to start over)")
+    return None
 
 
 def _read_state(out: Path) -> dict | None:
@@ -147,20 +166,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=Path("data"))
     p.add_argument("--users", type=int, default=5000)
     p.add_argument("--days", type=int, default=180)
-    p.add_argument("--end-date", type=dt.date.fromisoformat, default=history.default_end_date(),
+    p.add_argument("--end-date", type=dt.date.fromisoformat,
                    help="last day of the history, UTC (default: two weeks before yesterday)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--reps", type=int, default=30, help="Monte-Carlo runs per arm of the true effects")
     a = p.parse_args(argv)
+    if (present := already_there(a.out)) is not None:
+        print(present)
+        return
+    from demo import generate as history
+    from pipeline.settings import load_settings
+
+    end_date = a.end_date or history.default_end_date()
     if a.world != "shop":
-        if (a.out / "landing" / "events").exists():
-            print(f"Demo data present in {a.out / 'landing'} (delete it to regenerate)")
-        else:
-            history.main(["--world", a.world, "--users", str(a.users), "--days", str(a.days),
-                          "--end-date", str(a.end_date), "--seed", str(a.seed), "--out", str(a.out)])
+        history.main(["--world", a.world, "--users", str(a.users), "--days", str(a.days),
+                      "--end-date", str(end_date), "--seed", str(a.seed), "--out", str(a.out)])
         return
     play(a.out, pipeline_cli(a.out), windows(load_settings()), users=a.users, days=a.days,
-         end_date=a.end_date, seed=a.seed, reps=a.reps)
+         end_date=end_date, seed=a.seed, reps=a.reps)
 
 
 if __name__ == "__main__":
