@@ -69,10 +69,11 @@ manifest: dbt_project/target/manifest.json
 dbt_project/target/manifest.json: $(DBT_FILES) | $(VENV)/.synced
 	cd dbt_project && ../$(VENV)/bin/dbt parse --profiles-dir . --quiet
 
-demo-data: | $(VENV)/.synced
-	@if [ -d "$(CHURN_DATA_DIR)/landing/events" ]; then \
-		echo "Demo data present in $(CHURN_DATA_DIR)/landing (delete it to regenerate)"; \
-	else $(PY) -m demo.generate --world $(WORLD) --out "$(CHURN_DATA_DIR)"; fi
+# The shop's first run lives its history in two parts (demo/first_run.py): up to a decision day,
+# the pipeline deciding there, then the days after it with those decisions sent, so that the
+# backtest, outcome and uplift tables have rows at once. Once done (or with data present) it does nothing.
+demo-data: setup manifest
+	$(PY) -m demo.first_run --world $(WORLD) --out "$(CHURN_DATA_DIR)"
 
 # Close the loop on the demo: the simulated senders send today's action_queue, users respond
 # over 14 more days, the pipeline loads those days, and the measured uplift is set beside the

@@ -27,7 +27,7 @@ import pandas as pd
 
 from demo import actions, landing
 from demo.effects import EFFECT_COLUMNS, expected_outcomes, summarize
-from demo.generate import WORLD_FILE, truth_frame
+from demo.generate import WORLD_FILE, truth_frame, users_so_far
 from demo.simulate import World
 
 _PLAN_COLUMNS = ["user_id", "arm", "action", "incentive_type", "segment"]
@@ -106,11 +106,14 @@ def load_plan(out_dir: Path, world: World, path: Path | None = None) -> pd.DataF
 
 def write(result: CampaignResult, world: World, out_dir: Path, bad_row_rate: float,
           seed: int) -> int:  # fmt: skip
-    """Add the new landing days (earlier days untouched), replace ground truth and world, and
-    merge the effects into the effect files; returns the number of event rows written."""
+    """Add the new landing days (earlier days untouched), replace users, ground truth and world,
+    and merge the effects into the effect files; returns the number of event rows written."""
     out_dir = Path(out_dir)
     rng = np.random.default_rng([seed, 1, result.first_day])  # same continuation, same dirt
     rows = landing.write_events(result.events, out_dir, bad_row_rate, rng)
+    # Users who signed up in the new days join the export (demo/first_run.py's history stops
+    # before the last signups; after a full history it is the same file again).
+    landing.write_table(users_so_far(world), out_dir / "landing/users/users.csv", "%Y-%m-%d %H:%M:%S")
     truth_dir = out_dir / "demo_truth"
     landing.write_table(result.truth, truth_dir / "ground_truth.csv", "%Y-%m-%d")
     for name, frame in [("action_effects.csv", result.effects),

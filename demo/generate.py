@@ -41,14 +41,25 @@ class DemoData:
     subscriptions: pd.DataFrame | None = None  # subscription world: one row per spell
 
 
-def generate(n_users: int, n_days: int, end_date: dt.date, seed: int) -> DemoData:
-    """Simulate n_days ending on end_date (inclusive, UTC); the seed fixes everything."""
+def generate(n_users: int, n_days: int, end_date: dt.date, seed: int,
+             simulate_days: int | None = None) -> DemoData:
+    """Simulate n_days ending on end_date (inclusive, UTC); the seed fixes everything.
+
+    simulate_days: simulate only the first so many of the n_days; the users still sign up over
+    all n_days, so demo.campaign continuing the world to end_date gives the same population
+    (demo/first_run.py)."""
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(end_date) - pd.Timedelta(days=n_days - 1)
     pop = draw_population(n_users, n_days, rng)
     world = World(pop, start, rng)
-    events = world.frame(world.run(n_days))
-    return DemoData(events, users_frame(pop, start), truth_frame(world), world)
+    events = world.frame(world.run(n_days if simulate_days is None else simulate_days))
+    return DemoData(events, users_so_far(world), truth_frame(world), world)
+
+
+def users_so_far(world: World) -> pd.DataFrame:
+    """The shop's user export as of the last simulated day: users signed up by then."""
+    users = users_frame(world.pop, world.start)
+    return users[world.pop.signup_day < world.days].reset_index(drop=True)
 
 
 def truth_frame(world: World) -> pd.DataFrame:
@@ -106,10 +117,14 @@ def write(demo: DemoData, out_dir: Path, bad_row_rate: float, seed: int) -> int:
     return rows
 
 
+def default_end_date() -> dt.date:
+    """Two weeks before yesterday: `make demo-loop` continues the world by 14 days, and the
+    daily partitions only go up to yesterday (there is no data from the future)."""
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1 + ROOM_FOR_CAMPAIGN_DAYS)
+
+
 def main(argv: list[str] | None = None) -> None:
-    # The history stops two weeks before yesterday: `make demo-loop` continues the world by 14
-    # days, and the daily partitions only go up to yesterday (there is no data from the future).
-    default_end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1 + ROOM_FOR_CAMPAIGN_DAYS)
+    default_end = default_end_date()
     p = argparse.ArgumentParser(prog="python -m demo.generate", description=__doc__.split("\n")[0])
     p.add_argument("--world", choices=worlds.WORLDS, default="shop")
     p.add_argument("--users", type=int, default=5000)
