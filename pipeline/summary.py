@@ -28,9 +28,9 @@ def print_summary(settings: Settings) -> None:
         print(f"  {lapsed} of them lapsed already (no qualifying activity in the horizon): see win_back_probability")
     if off_spine := users - scored:
         print(f"  {off_spine} users have no live subscription (churn_status ended / never_subscribed): not scored")
-    baselines = ", ".join(f"{k.removeprefix('baseline_').removesuffix('_roc_auc')} {v:.3f}"
-                          for k, v in sorted(metrics.items()) if k.startswith("baseline_") and k.endswith("_roc_auc"))
-    print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('roc_auc', float('nan')):.3f}"
+    baselines = ", ".join(f"{k.removeprefix('baseline/').removesuffix('_roc_auc')} {v:.3f}"
+                          for k, v in sorted(metrics.items()) if k.startswith("baseline/") and k.endswith("_roc_auc"))
+    print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('val/roc_auc', float('nan')):.3f}"
           f" (baselines: {baselines or 'none'})")
     if vip_share is not None:
         print(f"VIP users hold {vip_share:.0%} of the last 30 days' revenue")
