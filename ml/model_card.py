@@ -23,23 +23,23 @@ def describe_model(client: MlflowClient, model_name: str, definition: str | None
                    gates: dict[str, float]) -> None:
     churn = DEFINITIONS.get(definition, f"churns ({definition})") if definition else "churns"
     window = f"the {horizon} days" if horizon else "the horizon"
-    client.update_registered_model(model_name, description=f"""\
-**Predicts** the probability that a user {churn} in {window} after the scoring date
-(churn definition `{definition}`, horizon {horizon} days). Input: one row of the dbt model
-`churn_training_set` per user and date; output: `predict_proba`, column 1 is churn.
-
-**Versions.** Each training (weekly, on new features or a new definition, after a drift alert, or
-on request) fits candidates (calibrated trees, logistic regression) and baselines (recency,
-activity trend, BG/NBD) on earlier dates and validates them on the latest labelled ones; the best
-by validation {GATE_METRIC} among the calibrated ones (ECE <= {gates.get('ece_ceiling')}) is
-registered, a baseline included.
-
-**How @{CHAMPION_ALIAS} moves.** The new version takes @{CHAMPION_ALIAS} only if it beats the
-current champion's {GATE_METRIC} on the same validation rows and is calibrated; with no champion,
-or one that can no longer score today's rows, it takes it whatever its figures. Below
-auc_floor {gates.get('auc_floor')} it is promoted with a warning. Scoring always uses
-`models:/{model_name}@{CHAMPION_ALIAS}`; a rollback is `ml.gate.set_champion` (see the README).
-""")
+    # One line per paragraph: the registry UI renders each newline as a line break.
+    paragraphs = [
+        f"**Predicts** the probability that a user {churn} in {window} after the scoring date "
+        f"(churn definition `{definition}`, horizon {horizon} days). Input: one row of the dbt model "
+        "`churn_training_set` per user and date; output: `predict_proba`, column 1 is churn.",
+        "**Versions.** Each training (weekly, on new features or a new definition, after a drift alert, "
+        "or on request) fits candidates (calibrated trees, logistic regression) and baselines (recency, "
+        "activity trend, BG/NBD) on earlier dates and validates them on the latest labelled ones; the "
+        f"best by validation {GATE_METRIC} among the calibrated ones (ECE <= {gates.get('ece_ceiling')}) "
+        "is registered, a baseline included.",
+        f"**How @{CHAMPION_ALIAS} moves.** The new version takes @{CHAMPION_ALIAS} only if it beats the "
+        f"current champion's {GATE_METRIC} on the same validation rows and is calibrated; with no "
+        "champion, or one that can no longer score today's rows, it takes it whatever its figures. "
+        f"Below auc_floor {gates.get('auc_floor')} it is promoted with a warning. Scoring always uses "
+        f"`models:/{model_name}@{CHAMPION_ALIAS}`; a rollback is `ml.gate.set_champion` (see the README).",
+    ]
+    client.update_registered_model(model_name, description="\n\n".join(paragraphs))
 
 
 def describe_version(client: MlflowClient, model_name: str, version: str, *, run_name: str, kind: str,
@@ -52,10 +52,9 @@ def describe_version(client: MlflowClient, model_name: str, version: str, *, run
     client.update_model_version(model_name, version, description=f"""\
 **{kind} `{name}`**, from the run "{run_name}"; {outcome}: {decision.reason}.
 
-Validation: {figures or 'none (no validation rows)'}. Per-segment figures: the run's
-`segment_metrics.json`.
+Validation: {figures or 'none (no validation rows)'}. Per-segment figures: the run's `segment_metrics.json`.
 
-| feature the training saw | what it measures |
+| feature the training saw | as a churn reason |
 |---|---|
 {rows}
 """)

@@ -21,7 +21,9 @@ from ml.frame import labels
 if TYPE_CHECKING:  # ml.compare logs through this module
     from ml.compare import RunResult
 
-# Without this tag MLflow 3 guesses the experiment's kind and may open it in its GenAI view.
+# The experiment's kind as MLflow 3 records it ("Machine learning" in the UI's experiment list);
+# the 3.17 UI still opens experiments in the GenAI view until a browser picks "Model training"
+# (see key_metrics_url).
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 MODEL_DEVELOPMENT = "custom_model_development"
 # A saved runs-table view, stored on the experiment, opened by ?viewStateShareKey=<key> (the
@@ -46,14 +48,17 @@ def ensure_experiment(client: MlflowClient, name: str, artifact_location: str | 
 
 
 def key_metrics_view() -> dict:
-    """The runs table with the key validation metrics and the champion decision as columns."""
-    columns = ["attributes.`Models`", *(f"metrics.`{validation(m)}`" for m in KEY_METRICS),
-               "tags.`champion_decision`", "tags.`model_version`"]
-    return {"selectedColumns": columns, "orderByKey": "attributes.start_time", "orderByAsc": False}
+    """The runs table with the key validation metrics, in this order, and who is champion."""
+    columns = [*(f"metrics.`{validation(m)}`" for m in KEY_METRICS), "tags.`champion`", "attributes.`Models`"]
+    return {"selectedColumns": columns, "columnOrder": columns,
+            "orderByKey": "attributes.start_time", "orderByAsc": False}
 
 
 def key_metrics_url(ui_url: str, experiment_id: str) -> str:
-    return f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs?viewStateShareKey={KEY_METRICS_VIEW}"
+    """The runs table in that view. workflowType: MLflow 3.17's UI opens every experiment in its
+    GenAI view (whatever mlflow.experimentKind says) until the browser picks "Model training"."""
+    return (f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs"
+            f"?workflowType=machine_learning&viewStateShareKey={KEY_METRICS_VIEW}")
 
 
 def validation(metric: str) -> str:

@@ -3,6 +3,7 @@
 import duckdb
 
 from ml.score import use_tracking_store
+from ml.tracking import key_metrics_url
 from pipeline.settings import Settings
 
 MODEL_NAME = "churn_model"
@@ -19,7 +20,8 @@ def print_summary(settings: Settings) -> None:
         actions = _action_lines(con)
     client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
-    metrics = client.get_run(champion.run_id).data.metrics
+    run = client.get_run(champion.run_id)
+    metrics = run.data.metrics
     print()
     scored = statuses.get("active", 0) + statuses.get("lapsed", 0)
     print(f"Scored {scored} of {users} users as of {as_of}: "
@@ -42,6 +44,7 @@ def print_summary(settings: Settings) -> None:
     print(f"Working database: {settings.warehouse} (pipeline only; do not point BI here)")
     print("Dagster UI:       make dev     -> http://localhost:3000")
     print("MLflow UI:        make mlflow  -> http://localhost:5000")
+    print(f"                  runs with their key metrics: {key_metrics_url('http://localhost:5000', run.info.experiment_id)}")
 
 
 def _action_lines(con) -> list[str]:
