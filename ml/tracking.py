@@ -75,6 +75,8 @@ def parent_run_name(train: pd.DataFrame, valid: pd.DataFrame | None, rows: pd.Da
     labelled dates the models were fitted and validated on."""
     dates = pd.to_datetime(pd.concat([part["as_of_date"] for part in (train, valid) if part is not None]))
     today = pd.to_datetime(rows["as_of_date"]).max()
+    if dates.empty:
+        return f"train {today:%Y-%m-%d} (no labelled data)"
     return f"train {today:%Y-%m-%d} (data {dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d})"
 
 

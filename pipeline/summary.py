@@ -21,7 +21,10 @@ def print_summary(settings: Settings) -> None:
     client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
     run = client.get_run(champion.run_id)
-    metrics = run.data.metrics
+    # The training's parent run holds the winner's val/ metrics and every baseline's bar (a
+    # champion that is itself a baseline has no bar of its own).
+    parent_id = run.data.tags.get("mlflow.parentRunId")
+    metrics = client.get_run(parent_id).data.metrics if parent_id else run.data.metrics
     print()
     scored = statuses.get("active", 0) + statuses.get("lapsed", 0)
     print(f"Scored {scored} of {users} users as of {as_of}: "
