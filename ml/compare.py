@@ -11,11 +11,12 @@ from ml.baselines import FittedBaseline
 from ml.calibration import CalibrationPlan
 from ml.candidates import CandidateSpec, fit_calibrated, predict_churn
 from ml.config import TrainingConfig
-from ml.diagnostics import importance, log_evaluation, log_importance, shuffle_importance
-from ml.frame import feature_matrix, one_thread
+from ml.diagnostics import importance, log_curves, log_importance, shuffle_importance
+from ml.frame import feature_matrix, labels, one_thread
 from ml.metrics import validation_metrics
 from ml.rules import log_rule
 from ml.segments import segment_metrics
+from ml.tracking import child_run_name, log_validation
 
 # MLflow 3 saves sklearn models with skops, which refuses types not on an allow-list; these are
 # what the calibrated candidates hold (the list is stored with the model and used to load it).
@@ -41,8 +42,7 @@ class RunResult:
 def run_candidate(
     spec: CandidateSpec, train, valid, plan: CalibrationPlan, config: TrainingConfig
 ) -> RunResult:
-    with _child_run(spec.name) as run:
-        mlflow.set_tag("kind", "candidate")
+    with _child_run("candidate", spec.name) as run:
         calibration = {"method": config.calibration_method, "folds": len(plan.splits)}
         mlflow.log_params(
             {**_prefixed("model", spec.params), **_prefixed("calibration", calibration)}
@@ -53,7 +53,7 @@ def run_candidate(
         model_uri = _log_model(model, train, plan.features)
         drops = None
         if config.diagnostics:
-            log_evaluation(model_uri, valid, plan.features)
+            log_curves(labels(valid), p, spec.name)
             drops = importance(model, valid, plan.features)
             log_importance(drops, spec.name)
     return RunResult(spec.name, "candidate", run.info.run_id, metrics, segments, model_uri, drops)
@@ -61,8 +61,7 @@ def run_candidate(
 
 def run_baseline(baseline: FittedBaseline, valid, rows, config: TrainingConfig) -> RunResult:
     """`valid` None: fitted as a fallback with nothing to validate on; `rows` give the example."""
-    with _child_run(baseline.name) as run:
-        mlflow.set_tag("kind", "baseline")
+    with _child_run("baseline", baseline.name) as run:
         mlflow.log_params(_prefixed("baseline", baseline.params))
         metrics, segments, drops = {}, {}, None
         if valid is not None:
@@ -73,17 +72,19 @@ def run_baseline(baseline: FittedBaseline, valid, rows, config: TrainingConfig) 
     return RunResult(baseline.name, "baseline", run_id, metrics, segments, model_uri, drops)
 
 
-def _child_run(name: str):
+def _child_run(kind: str, name: str):
     """A run nested in the active parent, in the parent's experiment (a nested run otherwise
-    lands in whatever experiment is globally active, usually "Default")."""
+    lands in whatever experiment is globally active, usually "Default"). The tags `kind` and
+    `model` say what it is whatever its display name becomes."""
     experiment_id = mlflow.active_run().info.experiment_id
-    return mlflow.start_run(run_name=name, nested=True, experiment_id=experiment_id)
+    return mlflow.start_run(run_name=child_run_name(kind, name), nested=True, experiment_id=experiment_id,
+                            tags={"kind": kind, "model": name})
 
 
 def _log_metrics(valid: pd.DataFrame, p, config: TrainingConfig):
     metrics = validation_metrics(valid, p, config.capacity)
     segments = segment_metrics(valid, p, config.segment_columns, config.min_segment_rows)
-    mlflow.log_metrics({**metrics, **segments})
+    log_validation(metrics, segments)
     return metrics, segments
 
 

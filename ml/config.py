@@ -26,7 +26,7 @@ class TrainingConfig:
     segment_columns: tuple[str, ...] = SEGMENT_COLUMNS
     min_segment_rows: int = MIN_SEGMENT_ROWS
     min_buyers: int = 100  # fewer users with orders than this and BG/NBD is skipped
-    # MLflow evaluate plots and permutation importance (~10 s of a training); tests turn it off.
+    # Validation curves and permutation importance (~10 s of a training); tests turn it off.
     diagnostics: bool = True
 
     def horizon(self, params: dict | None) -> int:

@@ -22,9 +22,12 @@ from ml.score import (
     use_tracking_store,
 )
 from ml.selection import GATE_METRIC, versus_the_other_kind
+from ml.tracking import grouped
 
 CHAMPION_ALIAS = "champion"
 KIND_TAG = "model_kind"  # on each registered version: "candidate" or "baseline"
+# On the run of each version that held the alias: "current", or "replaced by vN" once it moved on.
+CHAMPION_RUN_TAG = "champion"
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,15 @@ def record_decision(
     metrics: dict[str, float],
     decision: Decision,
 ) -> None:
-    """Move the alias first, then tag the run and the version so both tell the same story."""
+    """Move the alias first, then tag the run and the version so both tell the same story, and
+    name the registered model's run for the outcome."""
     if decision.promoted:
-        client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+        _move_alias(client, model_name, version, decision.champion_version)
     if decision.champion_metrics is not None:
-        mlflow.log_metrics({f"champion_{k}": v for k, v in decision.champion_metrics.items()})
+        mlflow.log_metrics(grouped("champion", decision.champion_metrics))
+    winner = client.get_run(client.get_model_version(model_name, version).run_id)
+    outcome = f"champion v{version}" if decision.promoted else f"v{version}, not promoted"
+    client.update_run(winner.info.run_id, name=f"{winner.info.run_name} ({outcome})")
     tags = {
         "champion_decision": "promoted" if decision.promoted else "rejected",
         "champion_reason": decision.reason,
@@ -143,12 +150,21 @@ def record_decision(
         client.set_model_version_tag(model_name, version, key, value)
 
 
+def _move_alias(client: MlflowClient, model_name: str, version: str, previous: str | None) -> None:
+    """Point @champion at `version` and say so on the runs of both versions."""
+    client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+    if previous is not None and previous != version:
+        old_run = client.get_model_version(model_name, previous).run_id
+        client.set_tag(old_run, CHAMPION_RUN_TAG, f"replaced by v{version}")
+    client.set_tag(client.get_model_version(model_name, version).run_id, CHAMPION_RUN_TAG, "current")
+
+
 def set_champion(tracking_uri: str, model_name: str, version: str) -> str | None:
     """Point the champion alias at `version` by hand (a rollback); returns the previous one."""
     client = use_tracking_store(tracking_uri)
     version = str(client.get_model_version(model_name, str(version)).version)  # must exist
     previous = alias_version(client, model_name, CHAMPION_ALIAS)
-    client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
+    _move_alias(client, model_name, version, previous)
     client.set_model_version_tag(
         model_name, version, "champion_reason", f"set by hand, replacing v{previous or 'none'}"
     )

@@ -17,9 +17,10 @@ from ml.config import TrainingConfig
 from ml.data_state import DataState, split_for_training
 from ml.frame import RECENCY_COLUMN
 from ml.gate import KIND_TAG, decide, decide_unvalidated, record_decision, set_champion
+from ml.model_card import describe_model, describe_version
 from ml.score import use_tracking_store
 from ml.selection import pick_best
-from ml.tracking import ensure_experiment, log_summary, run_params
+from ml.tracking import ensure_experiment, log_summary, parent_run_name, run_params
 
 # set_champion lives with the gate; it is exported here beside the training it undoes.
 __all__ = ["TrainingOutcome", "set_champion", "train_and_register"]
@@ -61,18 +62,21 @@ def train_and_register(
     model_params: dict | None = None,
     valid_fraction: float = 0.25,
     config: TrainingConfig | None = None,
+    feature_words: dict[str, str] | None = None,
 ) -> TrainingOutcome:
     """Fit on earlier dates, compare on later ones, register the best, gate the champion alias.
 
     `params` is run context (horizon, churn definition, ...) logged as-is; `model_params`
-    override the gradient boosting candidate's HGB_PARAMS; `config` holds everything else.
+    override the gradient boosting candidate's HGB_PARAMS; `config` holds everything else;
+    `feature_words` ({feature: plain words}) go into the registered version's description.
     """
     config = config or TrainingConfig()
     client = use_tracking_store(tracking_uri)
     experiment_id = ensure_experiment(client, experiment_name, artifact_location)
     train, valid, state = split_for_training(rows, valid_fraction)
     signed = _signed_column(rows, feature_columns)
-    with mlflow.start_run(experiment_id=experiment_id, run_name="training") as parent:
+    run_name = parent_run_name(train, valid, rows)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as parent:
         mlflow.log_params({**(params or {}), **run_params(train, valid, feature_columns, config)})
         if valid is None:
             results, skipped, state = _fallback(train, rows, signed, state, config)
@@ -88,6 +92,12 @@ def train_and_register(
                               config.capacity)
         log_summary(best, results, skipped, state)
         record_decision(client, parent.info.run_id, model_name, version, best.metrics, decision)
+        context = params or {}
+        describe_model(client, model_name, context.get("churn_definition"), context.get("churn_horizon_days"),
+                       config.gates())
+        describe_version(client, model_name, version, run_name=run_name, kind=best.kind, name=best.name,
+                         metrics=best.metrics, decision=decision, features=feature_columns,
+                         feature_words=feature_words)
     return TrainingOutcome(
         run_id=parent.info.run_id,
         model_version=version,

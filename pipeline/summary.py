@@ -5,6 +5,7 @@ import os
 import duckdb
 
 from ml.score import use_tracking_store
+from ml.tracking import key_metrics_url
 from pipeline.settings import Settings
 
 MODEL_NAME = "churn_model"
@@ -21,7 +22,11 @@ def print_summary(settings: Settings) -> None:
         actions = _action_lines(con)
     client = use_tracking_store(settings.mlflow_tracking_uri)
     champion = client.get_model_version_by_alias(MODEL_NAME, "champion")
-    metrics = client.get_run(champion.run_id).data.metrics
+    run = client.get_run(champion.run_id)
+    # The training's parent run holds the winner's val/ metrics and every baseline's bar (a
+    # champion that is itself a baseline has no bar of its own).
+    parent_id = run.data.tags.get("mlflow.parentRunId")
+    metrics = client.get_run(parent_id).data.metrics if parent_id else run.data.metrics
     print()
     scored = statuses.get("active", 0) + statuses.get("lapsed", 0)
     print(f"Scored {scored} of {users} users as of {as_of}: "
@@ -30,9 +35,9 @@ def print_summary(settings: Settings) -> None:
         print(f"  {lapsed} of them lapsed already (no qualifying activity in the horizon): see win_back_probability")
     if off_spine := users - scored:
         print(f"  {off_spine} users have no live subscription (churn_status ended / never_subscribed): not scored")
-    baselines = ", ".join(f"{k.removeprefix('baseline_').removesuffix('_roc_auc')} {v:.3f}"
-                          for k, v in sorted(metrics.items()) if k.startswith("baseline_") and k.endswith("_roc_auc"))
-    print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('roc_auc', float('nan')):.3f}"
+    baselines = ", ".join(f"{k.removeprefix('baseline/').removesuffix('_roc_auc')} {v:.3f}"
+                          for k, v in sorted(metrics.items()) if k.startswith("baseline/") and k.endswith("_roc_auc"))
+    print(f"Champion {MODEL_NAME} v{champion.version}: validation ROC-AUC {metrics.get('val/roc_auc', float('nan')):.3f}"
           f" (baselines: {baselines or 'none'})")
     if vip_share is not None:
         print(f"VIP users hold {vip_share:.0%} of the last 30 days' revenue")
@@ -43,8 +48,10 @@ def print_summary(settings: Settings) -> None:
     print(f"                  {settings.serving_dir}/*.parquet")
     print(f"Working database: {settings.warehouse} (pipeline only; do not point BI here)")
     # The Makefile's DAGSTER_PORT / MLFLOW_PORT, exported to `make run`.
+    mlflow_ui = f"http://localhost:{os.environ.get('MLFLOW_PORT', '5000')}"
     print(f"Dagster UI:       make dev     -> http://localhost:{os.environ.get('DAGSTER_PORT', '3000')}")
-    print(f"MLflow UI:        make mlflow  -> http://localhost:{os.environ.get('MLFLOW_PORT', '5000')}")
+    print(f"MLflow UI:        make mlflow  -> {mlflow_ui}")
+    print(f"                  runs with their key metrics: {key_metrics_url(mlflow_ui, run.info.experiment_id)}")
 
 
 def _action_lines(con) -> list[str]:

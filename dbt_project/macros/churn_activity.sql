@@ -85,3 +85,52 @@
     group by spine.user_id, spine.as_of_date
   {%- endif %}
 {% endmacro %}
+
+{# Per row of `spine` (user_id, as_of_date): where the user stands on the date under the
+   churn definition (see user_churn_status): 'active' or 'lapsed' (no qualifying activity in
+   the churn_horizon_days up to the date) for the non-contractual definitions; 'active' (a live
+   subscription), 'ended' or 'never_subscribed' under subscription. #}
+{% macro churn_status(spine) %}
+  {%- set horizon = number_var('churn_horizon_days') %}
+  {%- if churn_definition() == 'subscription' %}
+    select
+        spine.user_id,
+        spine.as_of_date,
+        case
+            when last_events.last_start is not null
+                and (last_events.last_end is null or last_events.last_end < last_events.last_start) then 'active'
+            when last_events.last_end is not null then 'ended'
+            else 'never_subscribed'
+        end as churn_status
+    from {{ spine }} as spine
+    left join (
+        select
+            spine.user_id,
+            spine.as_of_date,
+            max(case when subs.event_type = 'subscription_start' then subs.event_time end) as last_start,
+            max(case when subs.event_type = 'subscription_end' then subs.event_time end) as last_end
+        from {{ spine }} as spine
+        inner join ({{ subscription_events() }}) as subs
+            on subs.user_id = spine.user_id
+            and subs.activity_date <= spine.as_of_date
+        group by spine.user_id, spine.as_of_date
+    ) as last_events
+        on last_events.user_id = spine.user_id and last_events.as_of_date = spine.as_of_date
+  {%- else %}
+    select
+        spine.user_id,
+        spine.as_of_date,
+        case when last_kept.last_kept_date is null then 'lapsed' else 'active' end as churn_status
+    from {{ spine }} as spine
+    left join (
+        select spine.user_id, spine.as_of_date, max(kept.activity_date) as last_kept_date
+        from {{ spine }} as spine
+        inner join ({{ retention_days() }}) as kept
+            on kept.user_id = spine.user_id
+            and kept.activity_date <= spine.as_of_date
+            and kept.activity_date > {{ dbt.dateadd('day', -horizon, 'spine.as_of_date') }}
+        group by spine.user_id, spine.as_of_date
+    ) as last_kept
+        on last_kept.user_id = spine.user_id and last_kept.as_of_date = spine.as_of_date
+  {%- endif %}
+{% endmacro %}

@@ -26,7 +26,7 @@ class ChurnModelConfig(dg.Config):
     auc_floor: float = 0.6  # below this validation ROC-AUC the best model is reported as weak (a warning)
     ece_ceiling: float = 0.1  # above this calibration error a model is not picked or promoted while a better-calibrated one exists
     outreach_capacity: float = 500  # users contacted per date (>= 1) or a share (< 1), for lift/recall@capacity
-    diagnostics: bool = True  # MLflow evaluate plots and permutation importance (about 10 s)
+    diagnostics: bool = True  # validation curves and permutation importance (about 10 s)
     retrain_every_days: int = 7  # train when the champion is this old (0 = every run); also on new features, a new churn definition or a drift alert
     force_retrain: bool = False  # train on this run whatever the schedule says
 
@@ -80,6 +80,7 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
         params={"churn_horizon_days": horizon, "churn_definition": definition},
         config=TrainingConfig(auc_floor=config.auc_floor, ece_ceiling=config.ece_ceiling,
                               capacity=config.outreach_capacity, diagnostics=config.diagnostics),
+        feature_words={feature: words for feature, (words, _family) in catalog.items()},
     )
     context.log.info(f"{outcome.candidate} ({outcome.kind}) registered as v{outcome.model_version}: "
                      f"promoted={outcome.promoted} ({outcome.reason}); data_state={outcome.data_state}")

@@ -107,9 +107,8 @@ class ShapeChecks:
         parent = client.search_runs([client.get_run(champion.run_id).info.experiment_id],
                                     filter_string=f"tags.model_version = '{champion.version}'")[0]
         metrics = parent.data.metrics
-        baselines = {k: v for k, v in metrics.items() if k.endswith("__roc_auc") and k.split("__")[0] in
-                     {"recency", "activity_trend", "bgnbd"}}
-        assert baselines and metrics["roc_auc"] >= max(baselines.values()), (name, metrics)
+        baselines = {k: v for k, v in metrics.items() if k.startswith("baseline/") and k.endswith("_roc_auc")}
+        assert baselines and metrics["val/roc_auc"] >= max(baselines.values()), (name, metrics)
         # On these logs the per-user features carry signal beyond recency: a candidate wins.
         assert parent.data.tags["champion_kind"] == "candidate", (name, parent.data.tags)
 

@@ -96,8 +96,24 @@ def test_mlflow_holds_the_run_and_the_champion(pipeline):
     client = use_tracking_store(pipeline["settings"].mlflow_tracking_uri)
     champion = client.get_model_version_by_alias("churn_model", "champion")
     metrics = client.get_run(champion.run_id).data.metrics
-    assert {"roc_auc", "pr_auc", "brier", "log_loss"} <= set(metrics)
-    assert metrics["roc_auc"] > 0.6
+    assert {"val/roc_auc", "val/pr_auc", "val/brier", "val/log_loss"} <= set(metrics)
+    assert metrics["val/roc_auc"] > 0.6
+
+
+def test_kpi_churn_is_daily_and_agrees_with_the_labels(pipeline):
+    """Every day whose window has closed has a churn rate (dbt test), and on the observation
+    dates it is the matured labels' rate among active users."""
+    s = pipeline["settings"]
+    disagree = scalar(s, """
+        select count(*) from kpi_daily as kpi inner join (
+            select labels.as_of_date, avg(cast(labels.churned as double)) as rate
+            from churn_labels as labels inner join user_churn_status as status using (user_id, as_of_date)
+            where labels.label_mature and status.churn_status = 'active' group by 1
+        ) as labelled on labelled.as_of_date = kpi.activity_date
+        where kpi.churn_rate is null or abs(kpi.churn_rate - labelled.rate) > 1e-9""")
+    assert disagree == 0
+    assert scalar(s, "select count(churn_rate) from kpi_daily") > scalar(
+        s, "select count(distinct as_of_date) from churn_labels where label_mature")
 
 
 def test_the_serving_file_has_the_bi_tables(pipeline, duckdb1_reader):

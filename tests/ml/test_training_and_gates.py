@@ -64,22 +64,36 @@ def test_candidates_and_baselines_are_child_runs_of_one_parent(client, history):
     children = client.search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{outcome.run_id}'"
     )
-    names = {child.info.run_name: child for child in children}
+    names = {child.data.tags["model"]: child for child in children}
     assert set(names) == {"logistic_regression", "gradient_boosting", "recency", "bgnbd"}
     assert set(outcome.comparison) == set(names)
     assert outcome.skipped == {"activity_trend": "the rows have no activity_trend column"}
     assert {names[n].data.tags["kind"] for n in ["recency", "bgnbd"]} == {"baseline"}
+    assert names["recency"].info.run_name == "baseline recency"
+    winner = f"candidate {outcome.candidate} (champion v{outcome.model_version})"
+    assert names[outcome.candidate].info.run_name == winner
     for child in children:
-        logged = outcome.comparison[child.info.run_name]["roc_auc"]
-        assert child.data.metrics["roc_auc"] == pytest.approx(logged)
-        assert {"ece", "lift_at_capacity", "recall_top_decile"} <= set(child.data.metrics)
+        logged = outcome.comparison[child.data.tags["model"]]["roc_auc"]
+        assert child.data.metrics["val/roc_auc"] == pytest.approx(logged)
+        assert {"val/ece", "val/lift_at_capacity", "val/recall_top_decile"} <= set(child.data.metrics)
+        # Grouped names only: no flat per-segment scalars.
+        assert all("/" in name for name in child.data.metrics), sorted(child.data.metrics)
     assert outcome.kind == "candidate" and outcome.comparison[outcome.candidate]["roc_auc"] > 0.75
     assert outcome.metrics["roc_auc"] > outcome.comparison["recency"]["roc_auc"]
     assert "best baseline: recency" in outcome.reason
 
 
-def test_parent_run_records_the_data_and_the_context(client, history):
-    params = client.get_run(history["better"].run_id).data.params
+def test_parent_run_records_the_data_and_the_context(client, rows, history):
+    parent = client.get_run(history["better"].run_id)
+    params = parent.data.params
+    today = f"{rows['as_of_date'].max():%Y-%m-%d}"  # the latest rows are immature: not validated on
+    assert parent.info.run_name == (f"train {today} "
+                                    f"(data {params['train_start_date']}..{params['valid_end_date']})")
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    view = json.loads(experiment.tags["mlflow.sharedViewState.key-metrics"])
+    assert {f"metrics.`val/{m}`" for m in ["roc_auc", "pr_auc", "brier"]} <= set(view["selectedColumns"])
+    assert {f"val/{m}" for m in ["roc_auc", "pr_auc", "brier", "lift_top_decile"]} <= set(parent.data.metrics)
     assert params["churn_horizon_days"] == "30" and params["churn_definition"] == "no_order"
     assert params["valid_start_date"] > params["train_end_date"]
     assert params["features"].split(",") == ALL_FEATURES
@@ -96,12 +110,21 @@ def test_the_registered_version_is_the_best_candidate_with_plots(client, history
     assert version.run_id == outcome.child_run_ids[outcome.candidate]
     assert version.tags["model_kind"] == "candidate"
     candidate_run = client.get_run(version.run_id)
-    assert "baseline_recency_roc_auc" in candidate_run.data.metrics
+    assert "baseline/recency_roc_auc" in candidate_run.data.metrics
     artifacts = {a.path for a in client.list_artifacts(version.run_id)}
-    assert {"feature_importance.png", "feature_importance.json"} <= artifacts
-    plots = ["roc_curve", "precision_recall_curve", "calibration_curve", "lift_curve"]
-    assert {f"evaluate_{plot}_plot.png" for plot in plots} <= artifacts  # mlflow.models.evaluate
+    assert {"feature_importance.png", "feature_importance.json", "segment_metrics.json",
+            "validation_curves.png"} <= artifacts
     assert next(iter(outcome.feature_importance)) in SIGNAL_FEATURES
+
+
+def test_the_registry_describes_the_model_and_each_version(client, history):
+    outcome = history["better"]
+    model = client.get_registered_model("gated")
+    assert "no_order" in model.description and "30 days" in model.description
+    assert "@champion" in model.description
+    described = client.get_model_version("gated", outcome.model_version).description
+    assert outcome.candidate in described and "promoted to @champion" in described
+    assert all(f"| `{feature}` |" in described for feature in ALL_FEATURES)
 
 
 def test_per_segment_metrics_appear_for_groups_big_enough(client, history):
@@ -109,8 +132,11 @@ def test_per_segment_metrics_appear_for_groups_big_enough(client, history):
     assert "roc_auc__value_tier__vip" in outcome.segment_metrics
     assert "ece__lifecycle_stage__declining" in outcome.segment_metrics
     assert not any("reactivated" in name for name in outcome.segment_metrics)
-    child = client.get_run(outcome.child_run_ids["recency"]).data.metrics
-    assert "roc_auc__value_tier__vip" in child
+    run_id = outcome.child_run_ids["recency"]
+    table = client.load_table(client.get_run(run_id).info.experiment_id, "segment_metrics.json", run_ids=[run_id])
+    vip = table[(table["segment_by"] == "value_tier") & (table["segment"] == "vip")]
+    assert len(vip) == 1 and 0 < vip["roc_auc"].iloc[0] < 1
+    assert "reactivated" not in set(table["segment"])
 
 
 def test_a_baseline_that_beats_the_candidates_becomes_the_champion(client, history):
@@ -159,7 +185,12 @@ def test_gate_keeps_a_better_champion_and_promotes_a_better_model(client, histor
     assert not worse.promoted and worse.failed_gates == ("beats_champion",)
     assert f"<= champion v{better.model_version}" in worse.reason
     assert worse.champion_kind == "candidate" and worse.kind == "baseline"
-    assert client.get_run(worse.run_id).data.metrics["champion_roc_auc"] > 0.75
+    assert client.get_run(worse.run_id).data.metrics["champion/roc_auc"] > 0.75
+    # The runs say which version holds the alias now, and which held it before.
+    assert client.get_run(better.child_run_ids[better.candidate]).data.tags["champion"] == "current"
+    replaced = client.get_run(first.child_run_ids[first.candidate]).data.tags["champion"]
+    assert replaced == f"replaced by v{better.model_version}"
+    assert client.get_run(worse.child_run_ids[worse.candidate]).info.run_name.endswith("not promoted)")
     assert client.get_model_version_by_alias("gated", "champion").version == int(
         better.model_version
     )

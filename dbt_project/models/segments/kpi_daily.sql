@@ -6,7 +6,11 @@
 -- into runs, +1 on the day a run starts and -1 on the day after it ends, and the running
 -- sum of those changes is the number of users in the window. Cost grows with user-days,
 -- not user-days x W.
+-- The churn macros read the subscriptions file under the subscription definition only; the
+-- manifest Dagster loads is parsed with the default one (see user_churn_status).
+-- depends_on: {{ source('raw', 'subscriptions') }}
 {%- set silent_days = number_var('silent_days') %}
+{%- set horizon = number_var('churn_horizon_days') %}
 {%- set windows = {'wau': 7, 'mau': 30} %}
 
 with
@@ -109,17 +113,41 @@ daily_activity as (
     group by activity_date
 ),
 
--- Churn share among matured labels only: an open horizon would count users as churned
--- who simply have not had the time to come back yet.
--- Among users active at the date (churn_status 'active'): long-lapsed users, also on the
--- spine, would make the rate say more about the past than about the period.
+-- Churn on every day whose label window has closed (the churn_horizon_days after it are
+-- loaded: an open window would count users as churned who have not had the time to come back),
+-- among the users active that day (churn_status 'active'; long-lapsed users would make the rate
+-- say more about the past than about the day). The churn_status and churn_outcomes macros on
+-- a daily spine of every user known by the day, so "churned" and "active" mean what they mean
+-- in churn_labels and user_churn_status.
+closed_days as (
+    select activity_date as as_of_date
+    from daily_activity
+    where {{ dbt.dateadd('day', horizon, 'activity_date') }} <= (select max(activity_date) from user_days)
+),
+
+daily_spine as (
+    select user_starts.user_id, closed_days.as_of_date
+    from closed_days
+    inner join (select user_id, min(activity_date) as first_day from user_days group by user_id) as user_starts
+        on user_starts.first_day <= closed_days.as_of_date
+),
+
+daily_status as (
+    {{ churn_status('daily_spine') }}
+),
+
+daily_active as (
+    select user_id, as_of_date from daily_status where churn_status = 'active'
+),
+
+daily_outcomes as (
+    {{ churn_outcomes('daily_active') }}
+),
+
 matured_churn as (
-    select labels.as_of_date, avg(cast(labels.churned as double)) as churn_rate
-    from {{ ref('churn_labels') }} as labels
-    inner join {{ ref('user_churn_status') }} as status
-        on status.user_id = labels.user_id and status.as_of_date = labels.as_of_date
-    where labels.label_mature and status.churn_status = 'active'
-    group by labels.as_of_date
+    select as_of_date, avg(cast(churned as double)) as churn_rate
+    from daily_outcomes
+    group by as_of_date
 ),
 
 -- Windows reaching back before the first loaded day would be undercounted: null, not low.

@@ -15,6 +15,13 @@ scores as (
     where as_of_date = {{ as_of_date_expr() }}
 ),
 
+-- The margin of the user's expected future purchases, as action_candidates values it.
+future_values as (
+    select user_id, expected_future_revenue * {{ number_var('gross_margin') }} as expected_future_value
+    from {{ source('ml', 'customer_value') }}
+    where as_of_date = {{ as_of_date_expr() }}
+),
+
 joined as (
     select
         latest.user_id,
@@ -28,6 +35,9 @@ joined as (
         scores.reason_2,
         scores.reason_3,
         scores.reason_family_1,
+        scores.reason_family_2,
+        scores.reason_family_3,
+        future_values.expected_future_value,
         scores.main_cause,
         scores.main_cause_words,
         scores.main_cause_evidence,
@@ -50,6 +60,7 @@ joined as (
     from latest
     left join scores on scores.user_id = latest.user_id
     left join {{ ref('subscription_win_back') }} as win_back on win_back.user_id = latest.user_id
+    left join future_values on future_values.user_id = latest.user_id
     {%- for model, alias in [('user_value_tiers', 'tiers'), ('user_lifecycle_stages', 'stages'), ('user_rfm', 'rfm'),
                              ('user_early_warnings', 'warnings'), ('user_intent', 'intent'),
                              ('user_churn_status', 'status')] %}
@@ -70,11 +81,16 @@ select
         when churn_status = 'lapsed' then 1 - churn_probability
         when churn_status = 'ended' then ended_win_back_probability
     end as double) as win_back_probability,
+    cast(expected_future_value as double) as expected_future_value,
+    -- What the business stands to lose if the user churns: the figure to rank outreach by.
+    cast(churn_probability * expected_future_value as double) as expected_value_at_risk,
     risk_tier,
     reason_1,
     reason_2,
     reason_3,
     reason_family_1,
+    reason_family_2,
+    reason_family_3,
     main_cause,
     main_cause_words,
     main_cause_evidence,
