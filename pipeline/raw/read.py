@@ -117,10 +117,12 @@ def _read_delimited(path: Path, opener, delimiter: str) -> pd.DataFrame:
     rows = [records[i] for i in np.flatnonzero(found)] if (found == 0).any() else records  # blank lines are not rows
     lines, found = lines[found > 0], found[found > 0]
     width = len(header)
-    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
+    wrong = np.flatnonzero(found != width)
+    # Rows of the wrong width are cut or padded to the header's (their raw text is kept below).
+    cells = [r[:width] + [None] * (width - len(r)) for r in rows] if len(wrong) else rows
+    frame = pd.DataFrame(cells, dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
     frame = frame.reindex(columns=range(width)).set_axis(header, axis=1)
     frame["source_line"] = lines
-    wrong = np.flatnonzero(found != width)
     if len(wrong):  # rare: the per-row work is only for these
         errors, texts = [None] * len(rows), [None] * len(rows)
         for i in wrong:
