@@ -35,7 +35,7 @@ DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_p
 export DAGSTER_PORT ?= 3000
 export MLFLOW_PORT  ?= 5000
 
-.PHONY: run test setup demo-data demo-loop manifest dev mlflow docs clean delete-users
+.PHONY: run test test-faults setup demo-data demo-loop manifest dev mlflow docs clean delete-users
 
 run: setup manifest demo-data
 	$(PY) -m pipeline.cli run
@@ -45,6 +45,11 @@ run: setup manifest demo-data
 # module's tests (and its shared pipeline run) on one worker.
 test: setup manifest
 	$(PY) -m pytest -n 2 --dist loadscope
+
+# Kill -9 a run at load, dbt, training and publish; the next run must recover to a clean
+# run's tables (tests/integration/test_fault_injection.py; about four pipeline runs).
+test-faults: setup manifest
+	$(PY) -m pytest -m faults tests/integration/test_fault_injection.py
 
 setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 

