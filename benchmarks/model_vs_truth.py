@@ -7,20 +7,26 @@ Run after `make run` (or `WORLD=community make run`, ...); it reads that world's
 in training) it prints how often the pipeline's label agrees with the truth (the user really
 churned within the horizon and had not come back), the AUC against the label and against the
 truth of the champion and of each baseline (refitted on the training dates, as in training),
-and how often the top reason's cause family names the true driver's family.
+how often the main cause names the true driver's family, and churn_cause_diagnosis's excess
+churners against the shop's true excess churn per driver (demo/counterfactual.py).
 """
 
 import argparse
+import datetime as dt
+import json
 import os
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from demo import first_run
+from demo.counterfactual import true_excess
 from demo.truth import left_recently, load_truth, true_churn
 from ml.baselines import fit_baselines
-from ml.causes import explain_causes, retained_references
+from ml.causes import evidence_by_family, explain_causes, retained_references
 from ml.reasons import FALLING_ENGAGEMENT
 from ml.score import alias_version, churn_probability, input_columns, load_version, use_tracking_store
 from ml.split import time_split
@@ -44,8 +50,14 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references) 
     top1 = causes["cause_1"].to_numpy() == expected
     top3 = top1 | (causes["cause_2"].to_numpy() == expected) | (causes["cause_3"].to_numpy() == expected)
     in_reasons = np.column_stack([reasons[f"reason_family_{i}"].to_numpy() == expected for i in (1, 2, 3)]).any(axis=1)
+    # A cause is named only with the user's evidence: churners whose grievance comes after the
+    # date cannot be named on it by any method, so the share with evidence is the ceiling.
+    shown = evidence_by_family(churners, evidence)
+    evidenced = np.array([f in shown and pd.notna(shown[f].at[i, "sentence"]) for i, f in zip(churners.index, expected)])
+    with_evidence = cause & evidenced
     return {"n": int(cause.sum()), "top1": top1[cause].mean(), "top3": top3[cause].mean(),
-            "n_all": len(churners), "reasons_top3": in_reasons.mean()}
+            "n_all": len(churners), "reasons_top3": in_reasons.mean(), "ceiling": with_evidence.sum() / cause.sum(),
+            "top1_evidenced": top1[with_evidence].mean() if with_evidence.any() else np.nan}
 
 
 def auc(y, p) -> str:
@@ -55,7 +67,9 @@ def auc(y, p) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--world", choices=["shop", "community", "subscription"], default="shop")
-    world = parser.parse_args().world
+    parser.add_argument("--reps", type=int, default=20, help="pairs of worlds for the shop's true excess churn")
+    args = parser.parse_args()
+    world, reps = args.world, args.reps
     if world != "shop" and "CHURN_DATA_DIR" not in os.environ:
         os.environ["CHURN_DATA_DIR"] = str(REPO_ROOT / "data" / "worlds" / world)
     settings = load_settings()
@@ -87,6 +101,7 @@ def main() -> None:
         print(f"{name:<16} skipped: {why}")
     references = retained_references(train, input_columns(model))
     for group, mask in (("who left in the 30 days before the date", left_recently(valid, truth)),
+                        ("leaving within 7 days after the date", true_churn(valid, truth, 7, new_only=True) == 1),
                         ("leaving within the horizon after the date", true_churn(valid, truth, horizon, new_only=True) == 1)):
         m = cause_match(valid, mask, truth, model, words, evidence, references)
         if not m["n"]:
@@ -96,16 +111,35 @@ def main() -> None:
               f"of {m['n']} with a cause driver (not engagement, not natural churn), {m['top3']:.1%} within the "
               f"top 3 causes; the top 3 reasons (causes, then the symptom) name it for {m['reasons_top3']:.1%} "
               f"of {m['n_all']} with any driver but natural churn")
-    # The truth's side on the same rows: per matured (user, date), leaving within the horizon,
-    # counted by the driver's family, as the diagnosis sums excess churners over its dates.
-    mature = rows[rows["label_mature"]]
-    leaving = mature[true_churn(mature, truth, horizon, new_only=True) == 1].merge(truth[["user_id", "driver_family"]], on="user_id")
-    true_order = leaving["driver_family"].value_counts()
-    print("churn_cause_diagnosis (mature dates), excess churners by cause vs the truth's churners leaving by driver, same rows:")
+        print(f"  {m['ceiling']:.1%} of them had evidence of their true driver on the date (the most any method "
+              f"naming evidenced causes can reach); among those the main cause names it for {m['top1_evidenced']:.1%}")
+    mature_dates = sorted(rows.loc[rows["label_mature"], "as_of_date"].dt.date.unique())
+    print("churn_cause_diagnosis (mature dates), excess churners by cause against the truth:")
+    truth_excess = true_excess_of(settings.root, world, mature_dates, horizon, reps)
+    if truth_excess is not None:
+        print(f"  truth: the shop simulated again without each driver ({reps} pairs of worlds), churners counted as the "
+              f"{definition} label on the same dates (standard error in brackets)")
+        truth_side = {r.cause_family: f"{r.true_excess_churners:8.1f} ({r.std_error:.0f})" for r in truth_excess.itertuples()}
+        print("  true order:   " + " > ".join(truth_excess["cause_family"]))
+        print("  diagnosis:    " + " > ".join(diagnosis["cause_family"]))
+    else:  # the other worlds have no counterfactual simulator: their churners leaving by driver
+        mature = rows[rows["label_mature"]]
+        leaving = mature[true_churn(mature, truth, horizon, new_only=True) == 1].merge(truth[["user_id", "driver_family"]], on="user_id")
+        truth_side = {k: f"{v:8d} leaving" for k, v in leaving["driver_family"].value_counts().items()}
     for row in diagnosis.itertuples():
         print(f"  {row.cause_family:<16} excess {row.excess_churners:8.1f}   affected {row.users_affected:7.0f}   "
-              f"truth: {true_order.get(row.cause_family, 0)}")
+              f"truth: {truth_side.get(row.cause_family, '-')}")
 
+
+def true_excess_of(data_dir, world: str, dates: list, horizon: int, reps: int) -> pd.DataFrame | None:
+    """The shop's true excess churn per driver family (demo/counterfactual.py), from the
+    first run's own arguments; None for the other worlds."""
+    state_file = Path(data_dir) / first_run.STATE_FILE
+    if world != "shop" or not state_file.exists():
+        return None
+    state = json.loads(state_file.read_text())
+    return true_excess(state["users"], state["days"], dt.date.fromisoformat(state["end_date"]), state["seed"],
+                       dates, horizon, reps=reps)
 
 if __name__ == "__main__":
     main()

@@ -34,6 +34,9 @@ class Ctx:
     log: EventLog
     day: int = 0
     next_id: dict[str, int] = field(default_factory=lambda: {"session": 1, "order": 1})
+    # Churn drivers (rows of simulate.DRIVERS) this world does not have: a counterfactual
+    # world for the true excess churn of each driver (demo/counterfactual.py).
+    without: tuple[int, ...] = ()
     item_category: np.ndarray = field(init=False)
     item_cdf: np.ndarray = field(init=False)
 

@@ -247,8 +247,10 @@ def _churn(ctx: Ctx, st: _State, users: np.ndarray, d: int) -> None:
     price = 0.006 * ps**2 * np.exp(-(1.5 * st.coupon[users] + 0.7 * st.msg[users]))
     natural = 0.0004 + 0.0004 / (0.3 + pop.engagement[users])
     parts = np.vstack([bad, price, natural])
+    if ctx.without:  # a counterfactual world: the driver neither drives churn nor strains
+        parts[list(ctx.without)] = 0
     hazard = parts.sum(axis=0)
-    st.strain[users] = bad.sum(axis=0)
+    st.strain[users] = parts[: len(bad)].sum(axis=0)
     came_back = st.return_day[users] >= 0  # returners stay for the rest of the window
     churn = (rng.random(len(users)) < -np.expm1(-hazard)) & ~came_back
     driver = parts.argmax(axis=0).astype(np.int8)

@@ -60,8 +60,23 @@ per_type as (
     from {{ ref('int_event_types_ranked') }} as types
     cross join metrics
     where types.is_feature
+),
+
+-- Families whose declared evidence this log fills (slow replies, from reply times). A type's
+-- count is then no evidence of the family: the declared column says which of the user's
+-- contacts went wrong, where any «cs_contact» would name service for every user who asked.
+filled as (
+    {%- for name, words, family, is_feature, evidence in declared if evidence %}
+    select {{ quoted(family) }} as family
+    where exists (select 1 from {{ ref('churn_training_set') }} where {{ adapter.quote(name) }} > 0)
+    union all
+    {%- endfor %}
+    select cast(null as {{ dbt.type_string() }}) as family where 1 = 0
 )
 
 select feature, words, family, event_type, metric, is_feature, evidence from declared
 union all
-select feature, words, family, event_type, metric, is_feature, evidence from per_type
+select
+    feature, words, family, event_type, metric, is_feature,
+    case when family in (select family from filled where family is not null) then null else evidence end as evidence
+from per_type

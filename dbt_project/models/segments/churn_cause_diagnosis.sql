@@ -7,6 +7,9 @@
 -- stratum the unaffected users' churn rate is what the affected would have had without the
 -- cause; excess churners = affected churners - affected users x that rate, summed over the
 -- strata that have both. Rates need mature labels: the latest dates list users affected only.
+-- Only users the shop still has on the date count (churn_status 'active'): a user already
+-- lapsed is churned whatever happens next, and their old grievances would be counted again
+-- on every later date.
 -- depends_on: {{ ref('feature_catalog') }}
 {%- set evidence = cause_evidence_columns() %}
 {%- set families = evidence | map(attribute=1) | unique | list %}
@@ -27,6 +30,7 @@ rows as (
         case when {{ flags | join(' or ') }} then 1 else 0 end as has_cause_{{ loop.index }}
         {%- endfor %}
     from {{ ref('churn_training_set') }}
+    where churn_status = 'active'
 ),
 
 valued as (
