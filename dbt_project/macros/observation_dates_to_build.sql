@@ -23,3 +23,12 @@
     delete from {{ this }}
     where as_of_date not in (select as_of_date from {{ ref('int_observation_dates') }})
 {% endmacro %}
+
+{# For a model whose spine is user_features' rows: in an incremental run only the dates this
+   model builds (as observation_dates_to_build); a full build takes every date. The model
+   declares `-- depends_on: {{ ref('int_observation_dates') }}`, read only when incremental. #}
+{% macro only_dates_to_build() %}
+    {%- if is_incremental() %}
+    where as_of_date in ({{ observation_dates_to_build() }})
+    {%- endif %}
+{% endmacro %}

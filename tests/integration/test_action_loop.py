@@ -53,14 +53,23 @@ def loop(tmp_path_factory, pipeline_runner):
             "windows": windows, "features_before": features_before}
 
 
+# The incremental feature tables (dbt_project/models/features/per_date/), one row set per date.
+PER_DATE = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "features" / "per_date").glob("*.sql"))
+
+
 def per_date_digest(warehouse) -> dict:
-    """{as_of_date: (rows, digest)} of the incremental per-type feature table."""
+    """{(table, as_of_date): (rows, digest)} of every incremental feature table: a digest of
+    all its columns (doubles to 9 significant digits, as sums may add up in another order)."""
+    out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("""
-            select as_of_date, count(*), sum(hash(user_id, event_type, events_7d, events_30d, events_90d,
-                active_days_30d, days_since_last, trend, share_30d))
-            from user_event_type_features group by as_of_date""").fetchall()
-    return {day: (n, digest) for day, n, digest in rows}
+        for table in PER_DATE:
+            columns = con.execute("select column_name, data_type from information_schema.columns "
+                                  "where table_name = ? and column_name != 'as_of_date' order by column_name", [table]).fetchall()
+            values = ", ".join(f"round({c}, 9 - cast(ceil(log10(abs({c}) + 1e-300)) as int))" if t == "DOUBLE" else c
+                               for c, t in columns)
+            rows = con.execute(f"select as_of_date, count(*), sum(hash({values})) from {table} group by as_of_date").fetchall()
+            out.update({(table, day): (n, digest) for day, n, digest in rows})
+    return out
 
 
 def serving_of(settings, sql) -> pd.DataFrame:
@@ -151,14 +160,20 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
     date computed before and still on the spine keeps its rows untouched; and the incremental
     table equals a full rebuild."""
     before, after = loop["features_before"], per_date_digest(loop["settings"].warehouse)
-    kept = set(before) & set(after)
     next_last = dt.date.fromisoformat(loop["next_last"])
     later = [END + dt.timedelta(days=n) for n in range(1, (next_last - END).days + 1)]
-    assert set(after) - set(before) == {day for day in later if day.weekday() == 0} | {next_last}
-    assert len(kept) >= 10 and all(before[day] == after[day] for day in kept)
+    new_dates = {day for day in later if day.weekday() == 0} | {next_last}
+    # The shop has no subscriptions: that table is empty, every other has rows.
+    assert {t for t, _ in after} == set(PER_DATE) - {"user_subscription_features"}
+    for table in {t for t, _ in after}:
+        dates_before = {day for t, day in before if t == table}
+        dates_after = {day for t, day in after if t == table}
+        assert dates_after - dates_before == new_dates, table
+        unchanged = [day for day in dates_before & dates_after if before[table, day] == after[table, day]]
+        assert len(unchanged) >= 10 and len(unchanged) == len(dates_before & dates_after), table
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(loop["settings"].warehouse, copy)
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "user_event_type_features",
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "path:models/features/per_date",
                     "--full-refresh", "--profiles-dir", ".", "--vars", json.dumps(VARS), "--quiet",
                     "--target-path", str(tmp_path / "target")],
                    cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)

@@ -28,6 +28,6 @@ def test_every_declared_feature_has_words_and_a_known_family():
 
 
 def test_every_declared_feature_is_a_column_the_feature_models_compute():
-    sql = " ".join(path.read_text() for path in [*FEATURES_DIR.glob("user_*.sql"), FEATURES_DIR / "churn_training_set.sql"])
+    sql = " ".join(path.read_text() for path in [*FEATURES_DIR.rglob("user_*.sql"), FEATURES_DIR / "churn_training_set.sql"])
     computed = set(re.findall(r"\bas (\w+)", sql))
     assert sorted(set(declared_features()) - computed) == []

@@ -7,13 +7,6 @@
 {%- set recent = number_var('warning_recent_days') %}
 {%- set baseline = number_var('warning_baseline_days') %}
 {%- set window = [90, recent + baseline] | max %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date',
-    on_schema_change='fail',
-    post_hook="{{ keep_observation_dates_only() }}",
-) }}
 
 with
 

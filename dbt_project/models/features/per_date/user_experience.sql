@@ -1,10 +1,12 @@
 -- Experience signals per user per observation date: how fast pages were, how fast service
 -- answered, how late parcels came, and how unhappy the user said they were. Null when the
 -- data has none of the inputs (no timed page loads, no timed replies, ...).
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 windowed as (

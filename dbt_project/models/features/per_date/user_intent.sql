@@ -1,9 +1,11 @@
 -- Intent that did not convert, price sensitivity, and when and where to reach the user,
 -- per user per observation date.
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date, orders_90d, coupons_redeemed_90d from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 -- Items looked at var repeat_view_min or more times in the last repeat_view_days, never ordered then.

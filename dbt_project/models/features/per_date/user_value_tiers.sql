@@ -3,11 +3,13 @@
 -- are documented in _user_value_tiers.yml.
 {%- set low_frequency_orders = number_var('low_frequency_orders_30d') %}
 
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date, tenure_days, days_since_last_order
     from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 rfm as (

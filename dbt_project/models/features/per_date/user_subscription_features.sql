@@ -4,13 +4,6 @@
 -- renewal). From the amount of subscription_start events and the price column of the
 -- optional subscriptions file; logs without subscriptions get no rows (the training set's defaults apply). Incremental like user_event_type_features: each
 -- observation date once.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date',
-    on_schema_change='fail',
-    post_hook="{{ keep_observation_dates_only() }}",
-) }}
 
 with
 

@@ -4,11 +4,13 @@
 -- (rules and the reason for the extra 'occasional' stage in _user_lifecycle_stages.yml).
 {%- set silent_days = number_var('silent_days') %}
 
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date, tenure_days, days_since_last_activity, active_days_7d
     from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 warnings as (

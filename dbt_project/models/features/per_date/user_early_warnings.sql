@@ -4,10 +4,12 @@
 {%- set recent = number_var('warning_recent_days') %}
 {%- set baseline = number_var('warning_baseline_days') %}
 
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date, days_since_last_order from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 user_days as (

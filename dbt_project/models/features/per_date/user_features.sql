@@ -4,13 +4,15 @@
 -- they were last seen, as buy-till-you-die models score every customer; windows are fixed
 -- (7 / 30 / 90 days) and never decide who is on the spine. spine_max_inactive_days, when set,
 -- leaves out users inactive for longer (a size limit, not a definition of churn).
+-- Incremental like every model in features/per_date/: each observation date is computed
+-- once (macro observation_dates_to_build), reading only the days up to it.
 {%- set recent = number_var('warning_recent_days') %}
 {%- set baseline = number_var('warning_baseline_days') %}
 {%- set window = [90, recent + baseline] | max %}
 with
 
 dates as (
-    select as_of_date from {{ ref('int_observation_dates') }}
+    {{ observation_dates_to_build() }}
 ),
 
 user_days as (

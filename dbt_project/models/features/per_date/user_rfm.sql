@@ -3,10 +3,12 @@
 -- date's buyers; the R/F grid that names the segments is documented in _user_rfm.yml.
 {%- set window_days = number_var('rfm_window_days') %}
 
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 -- Only days with an order matter here, which keeps the (spine x days) join small.
