@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from pipeline.dbt import feature_definition
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
 from pipeline.jobs import PARTITION, RANGE_END, RANGE_START
 from pipeline.retries import retry_if_transient
@@ -37,8 +38,14 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         name="dbt_feature_models", dagster_dbt_translator=TRANSLATOR, pool="duckdb",
     )
     def dbt_feature_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
-        # A run that (re)loads past landing days recomputes the observation dates after them.
-        yield from build(context, dbt, settings, *_run_days(context))
+        # A run that (re)loads past landing days recomputes the observation dates after them;
+        # a changed definition (dbt vars, SQL) recomputes them all.
+        definition = feature_definition.fingerprint(settings)
+        changed = feature_definition.stored(settings) != definition
+        if changed:
+            context.log.info("Features: no build under this definition (dbt vars and SQL) yet: every observation date is computed")
+        yield from build(context, dbt, settings, *_run_days(context), full_refresh=changed)
+        feature_definition.store(settings, definition)
 
     @dbt_assets(
         manifest=dbt_project.manifest_path, project=dbt_project, select="path:models/segments tag:actions",
@@ -59,7 +66,7 @@ def _run_days(context: dg.AssetExecutionContext) -> tuple[str | None, str | None
 
 
 def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings,
-          start_date: str | None, end_date: str | None):
+          start_date: str | None, end_date: str | None, *, full_refresh: bool = False):
     """`dbt build` of the asset's selection. The landing days of the run go to dbt in the
     CHURN_RUN_START_DATE / _END_DATE environment variables (macro run_var), not --vars: dbt
     parses the whole project again whenever --vars change, so every invocation gets the same
@@ -68,8 +75,8 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)  # dbt's subprocess inherits the environment (steps run one at a time)
     try:
-        invocation = dbt.cli(["build", "--vars", settings.dbt_vars_with()], context=context,
-                             target_path=settings.dbt_target)
+        invocation = dbt.cli(["build", "--vars", settings.dbt_vars_with(), *(["--full-refresh"] if full_refresh else [])],
+                             context=context, target_path=settings.dbt_target)
     finally:
         for name, value in saved.items():
             if value is None:

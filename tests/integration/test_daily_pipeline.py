@@ -15,6 +15,7 @@ from ml.score import use_tracking_store
 import pytest
 
 from demo.generate import generate, write
+from pipeline.dbt import feature_definition
 from pipeline.definitions import build_definitions
 from pipeline.jobs import RANGE_END, RANGE_START
 from pipeline.serving.assets import SERVING_TABLES
@@ -90,6 +91,8 @@ def test_tables_have_their_grain(pipeline):
     assert 0 < n_segments == scalar(s, "select count(distinct user_id) from user_segments") <= users
     assert scalar(s, f"select count(*) from ml.churn_scores where as_of_date = '{LAST}'") == n_segments
     assert scalar(s, "select count(*) from churn_labels where not label_mature") > 0  # last 30 days are immature
+    # The features were built under today's definition: the next run adds dates, recomputes none.
+    assert scalar(s, "select fingerprint from feature_definition") == feature_definition.fingerprint(s)
 
 
 def test_mlflow_holds_the_run_and_the_champion(pipeline):
