@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from ml.explain import top_reasons
+from ml.explain import feature_contributions, top_reasons
 from ml.reasons import FAMILIES, describe
 
 # As feature_catalog gives them (the training set's YAML meta).
@@ -86,3 +86,18 @@ def test_words_come_from_the_catalog_given():
     assert describe("avg_response_seconds_90d", WORDS) == ("slow customer-service replies", "service")
     assert describe("avg_response_seconds_90d") == ("avg_response_seconds_90d", "other")
     assert {family for _, family in WORDS.values()} <= set(FAMILIES)
+
+
+def test_contributions_predicting_only_the_moved_rows_equal_occluding_every_row(users):
+    """feature_contributions predicts again only the rows whose value is not the reference:
+    exactly what occluding every row gives (0 at the reference and where the value is null)."""
+    frame, model = users
+    x = frame[FEATURES]
+    reference = x.median().to_dict()
+    got = feature_contributions(model, x, reference)
+    base = model.predict_proba(x)[:, 1]
+    for feature in FEATURES:
+        every_row = base - model.predict_proba(x.assign(**{feature: reference[feature]}))[:, 1]
+        expected = np.where(x[feature].isna(), 0.0, every_row)
+        np.testing.assert_allclose(got[feature].to_numpy(), expected, rtol=0, atol=1e-12)
+    assert (got["page_load_very_slow_share_30d"][x["page_load_very_slow_share_30d"] == reference["page_load_very_slow_share_30d"]] == 0).all()
