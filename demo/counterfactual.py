@@ -21,22 +21,16 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from demo.events import T
 from demo.population import DAY, draw_population
-from demo.simulate import DRIVERS, World
+from demo.simulate import DRIVERS, SENDS, World
 from demo.truth import SHOP_DRIVER_FAMILY
-
-_SENDS = (T["message_sent"], T["coupon_issued"])  # the shop's own: not the user's activity
 
 
 def churners(world: World, days: int, dates: list[dt.date], horizon: int) -> int:
     """Run `world` for `days` and count (user, date) pairs active in the horizon before the
     date and without any action in the horizon after it, over all dates."""
     ev = world.run(days)
-    never = np.iinfo(np.int64).max
-    gone = np.where(world.st.churn_day >= 0, world.st.churn_day * DAY, never)[ev["user"]]
-    back = np.where(world.st.return_day >= 0, world.st.return_day * DAY, never)[ev["user"]]
-    seen = ~np.isin(ev["type"], _SENDS) & ((ev["t"] < gone) | (ev["t"] >= back))  # as world.frame shows it
+    seen = world.present(ev) & ~np.isin(ev["type"], SENDS)  # the user's own actions, as the log shows them
     active = np.zeros((world.pop.size, days), bool)
     active[ev["user"][seen], ev["t"][seen] // DAY] = True
     first_day = world.start.date()

@@ -38,7 +38,7 @@ _VANISH_P = 0.75  # new users without an order in their first 7 days
 _COUPON_DAYS = 14
 _BREAK_P = 0.03  # daily chance an active user takes a break of 1-8 weeks
 _BURST = 0.4  # gamma shape of day-to-day activity swings (lower = burstier)
-_SENDS = (T["message_sent"], T["coupon_issued"])
+SENDS = (T["message_sent"], T["coupon_issued"])  # the shop's own, not the user's actions
 
 
 class _State:
@@ -109,15 +109,20 @@ class World:
         _day(self.ctx, self.st, d, weekend, sends)
         self.days += 1
 
+    def present(self, ev: dict[str, np.ndarray]) -> np.ndarray:
+        """Mask of the events of users not gone at the time: a churned user leaves no trace
+        until they return."""
+        never = np.iinfo(np.int64).max
+        gone_from = np.where(self.st.churn_day >= 0, self.st.churn_day * DAY, never)[ev["user"]]
+        back_at = np.where(self.st.return_day >= 0, self.st.return_day * DAY, never)[ev["user"]]
+        return (ev["t"] < gone_from) | (ev["t"] >= back_at)
+
     def frame(self, ev: dict[str, np.ndarray]) -> pd.DataFrame:
         """What the shop's export shows of `ev` (numbered on from earlier runs): a churned user
         leaves no trace until they return, but what the shop sends them is still logged."""
         user, t = ev["user"], ev["t"]
-        never = np.iinfo(np.int64).max
-        gone_from = np.where(self.st.churn_day >= 0, self.st.churn_day * DAY, never)[user]
-        back_at = np.where(self.st.return_day >= 0, self.st.return_day * DAY, never)[user]
-        sent = np.isin(ev["type"], _SENDS) & (ev["text"] >= RETENTION_TEXT0)
-        keep = (t < self.days * DAY) & ((t < gone_from) | (t >= back_at) | sent)
+        sent = np.isin(ev["type"], SENDS) & (ev["text"] >= RETENTION_TEXT0)
+        keep = (t < self.days * DAY) & (self.present(ev) | sent)
         out = to_frame(ev, keep, self.pop.user_ids, self.start, self.ctx.item_category,
                        self.next_event, np.array(self.channels))  # fmt: skip
         self.next_event += len(out)
