@@ -260,15 +260,29 @@ def test_the_leakage_check_catches_a_feature_that_saw_the_future(pipeline):
     """Run last: it tampers with the working database."""
     from pipeline.model.leakage import features_use_no_future_events
 
+    CHECK_OP = "churn_training_set_features_use_no_future_events"
+
     s, defs = pipeline["settings"], pipeline["defs"]
     check_alone = dg.AssetSelection.checks(features_use_no_future_events)
-    passed = dg.materialize([*defs.assets, features_use_no_future_events], selection=check_alone,
-                            resources=defs.resources, instance=pipeline["instance"])
-    assert [e.passed for e in passed.get_asset_check_evaluations()] == [True]
+
+    def check(**config):
+        result = dg.materialize([*defs.assets, features_use_no_future_events], selection=check_alone,
+                                resources=defs.resources, instance=pipeline["instance"], raise_on_error=False,
+                                run_config={"ops": {CHECK_OP: {"config": config}}})
+        return result.get_asset_check_evaluations()[0]
+
+    # The pipeline's run rebuilt the features; with the same definition the next run relies on that.
+    relied = check()
+    assert relied.passed and relied.metadata["rebuilt"].value is False
+    assert relied.metadata["feature_definition"].value == feature_definition.fingerprint(s)
+    rebuilt = check(force=True)
+    assert rebuilt.passed and rebuilt.metadata["rebuilt"].value is True
+    assert rebuilt.metadata["rows_compared"].value > 0
     with duckdb.connect(str(s.warehouse)) as con:  # a feature that "knows" one more order than happened
         con.execute("update user_features set orders_90d = orders_90d + 1")
-    failed = dg.materialize([*defs.assets, features_use_no_future_events], selection=check_alone,
-                            resources=defs.resources, instance=pipeline["instance"], raise_on_error=False)
-    evaluation = failed.get_asset_check_evaluations()[0]
+    evaluation = check(force=True)
     assert not evaluation.passed
     assert "orders_90d" in evaluation.metadata["columns_with_differences"].value
+    # After a failure the check rebuilds again, even unasked: a failure is never relied on.
+    again = check()
+    assert not again.passed and again.metadata["reason"].value == "no passing rebuild on record"
