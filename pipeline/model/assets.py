@@ -1,5 +1,6 @@
 """Train the churn model in MLflow behind a champion gate when training is due, then score the latest date."""
 
+import datetime as dt
 import json
 
 import dagster as dg
@@ -11,6 +12,7 @@ from ml.causes import Evidence
 from ml.config import TrainingConfig
 from ml.registry import TrainingOutcome, train_and_register
 from ml.score import use_tracking_store
+from pipeline.model import training_set
 from pipeline.model.ledger import replace_dates
 from pipeline.model.retraining import TrainingDecision, tag_training, training_due
 from pipeline.model.scoring import score_with_reasons
@@ -161,14 +163,12 @@ def _comparison_table(outcome: TrainingOutcome) -> str:
 def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         # In user order: tiers break probability ties by position, and a re-run must give the same tiers.
-        latest = con.sql("select * from main.churn_training_set "
-                         "where as_of_date = (select max(as_of_date) from main.churn_training_set) order by user_id").df()
+        latest = training_set.rows_on(con, training_set.latest_date(con), order_by_user=True)
         # The users a cause is measured against: those who stayed, on the latest labelled dates.
-        retained = con.sql(f"""
-            select * from main.churn_training_set
-            where label_mature and churned = 0 and as_of_date >= (
-                select max(as_of_date) - interval {RETAINED_DAYS} day from main.churn_training_set where label_mature)
-        """).df()
+        matured = training_set.latest_date(con, mature=True)
+        retained = con.execute(f"select * from {training_set.VIEW} where label_mature and churned = 0 "
+                               f"and as_of_date between ? and ?",
+                               [matured and matured - dt.timedelta(days=RETAINED_DAYS), matured]).df()
         words, evidence = feature_catalog(con), cause_evidence(con)
     scores = score_with_reasons(latest, config, words=words, evidence=evidence, retained=retained,
                                 tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)

@@ -25,6 +25,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipeline.dbt import feature_definition
 from pipeline.dbt.project import dbt_project
+from pipeline.model import training_set
 from pipeline.settings import Settings
 
 LABEL_COLUMNS = {"churned", "label_mature"}
@@ -61,7 +62,7 @@ def features_use_no_future_events(context: dg.AssetCheckExecutionContext, config
                                   settings: Settings, duckdb: DuckDBResource, dbt: DbtCliResource) -> dg.AssetCheckResult:
     definition = feature_definition.fingerprint(settings)
     with duckdb.get_connection() as con:
-        dates = _observation_dates(con)
+        dates = training_set.observation_dates(con)
     last = _last_passing(context.instance, context.run.run_id)
     reason = rebuild_reason(last, definition, dates[-1], config)
     if reason is None:
@@ -102,10 +103,6 @@ def features_use_no_future_events(context: dg.AssetCheckExecutionContext, config
                   "columns_with_differences": json.dumps(leaking) if leaking else "none",
                   "columns_not_in_rebuild": ", ".join(not_rebuilt) or "none"},
     )
-
-
-def _observation_dates(con) -> list[dt.date]:
-    return [row[0] for row in con.execute("select distinct as_of_date from main.churn_training_set order by 1").fetchall()]
 
 
 def _last_passing(instance: dg.DagsterInstance, run_id: str) -> dict | None:

@@ -1,0 +1,33 @@
+"""Reads of main.churn_training_set, a view joining ten feature tables and the labels.
+
+A filter on a literal date reaches every table the view joins; a `max(as_of_date)` subquery
+does not, and made each read join every date of every table (15 s instead of 2 s for the
+latest date of 100 k users). So the dates come first, from the labels (the view's rows are the
+label rows that have features), and the reads filter on them.
+"""
+
+import datetime as dt
+
+VIEW = "main.churn_training_set"
+
+
+def latest_date(con, mature: bool = False) -> dt.date | None:
+    """The latest observation date of the training set (with a mature label, if asked)."""
+    return con.execute(f"""
+        select max(labels.as_of_date) from main.churn_labels as labels
+        where {'labels.label_mature' if mature else 'true'}
+          and labels.as_of_date in (select distinct as_of_date from main.user_features)
+    """).fetchone()[0]
+
+
+def observation_dates(con) -> list[dt.date]:
+    return [row[0] for row in con.execute(
+        "select distinct as_of_date from main.churn_labels "
+        "where as_of_date in (select distinct as_of_date from main.user_features) order by 1").fetchall()]
+
+
+def rows_on(con, day: dt.date | None, order_by_user: bool = False):
+    """Every user's row on one date (none when `day` is None), as pandas."""
+    return con.execute(f"select * from {VIEW} where as_of_date = ?{' order by user_id' if order_by_user else ''}",
+                       [day]).df()
+
