@@ -11,6 +11,8 @@ frame (~40 predictions for ~40 features), not one per user.
 
 import numpy as np
 import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
 
 from ml.frame import feature_matrix, one_thread
 from ml.reasons import Words, describe
@@ -59,16 +61,34 @@ def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None,
     features (no «share» lately, say), and the symptom of 20 k users took 8 s instead of 15."""
     reference = reference or x.median().to_dict()
     base = _churn_probability(model, x)
+    read = features_read(model)
     out = {}
     for feature in only if only is not None else x.columns:
         value = reference.get(feature, np.nan)
         contribution = np.zeros(len(x))
-        if not pd.isna(value):
+        if not pd.isna(value) and (read is None or feature in read):
             moved = (x[feature].notna() & (x[feature] != value)).to_numpy()
             if moved.any():
                 contribution[moved] = base[moved] - _churn_probability(model, x[moved].assign(**{feature: value}))
         out[feature] = contribution
     return pd.DataFrame(out, index=x.index)
+
+
+def features_read(model) -> set[str] | None:
+    """The features a fitted model's prediction can depend on, when its trees say so: a feature
+    no tree splits on changes no prediction, so its contribution is exactly 0 without predicting
+    (a third of the symptom's predictions at 100 k users). None (every feature) for other models."""
+    estimator = model.get_raw_model() if hasattr(model, "get_raw_model") else model  # pyfunc -> sklearn
+    if isinstance(estimator, CalibratedClassifierCV):
+        parts = [features_read(c.estimator) for c in estimator.calibrated_classifiers_]
+        return None if any(p is None for p in parts) else set().union(*parts)
+    if isinstance(estimator, HistGradientBoostingClassifier) and hasattr(estimator, "feature_names_in_"):
+        split_on = set()
+        for iteration in estimator._predictors:  # one TreePredictor per class per iteration
+            for tree in iteration:
+                split_on.update(tree.nodes["feature_idx"][tree.nodes["is_leaf"] == 0].tolist())
+        return {estimator.feature_names_in_[i] for i in split_on}
+    return None
 
 
 def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None,
