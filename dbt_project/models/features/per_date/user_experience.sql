@@ -11,7 +11,7 @@ spine as (
 
 windowed as (
     select
-        spine.user_id,
+        -- user_id comes with user_days.* (one column of that name: Spark refuses two)
         spine.as_of_date,
         {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} as days_back,
         user_days.*
