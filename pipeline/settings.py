@@ -16,8 +16,8 @@ from pipeline.raw.mapping import load_mapping
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
-FALLBACK_FIRST_DAY = "2025-01-01"
-ENGINES = ("duckdb", "spark")  # CHURN_ENGINE  # first partition while nothing has landed yet
+FALLBACK_FIRST_DAY = "2025-01-01"  # first partition while nothing has landed yet
+ENGINES = ("duckdb", "spark")  # CHURN_ENGINE: where dbt builds the models
 
 
 class Settings(dg.ConfigurableResource):
@@ -73,6 +73,11 @@ class Settings(dg.ConfigurableResource):
     def spark_sources(self) -> Path:
         """The sources handed to Spark as Parquet, one folder per table (pipeline/engine/)."""
         return self.root / "spark" / "sources"
+
+    @property
+    def spark_models(self) -> Path:
+        """Spark's files of the dbt models (schema main of profiles.yml's local warehouse)."""
+        return self.root / "spark" / "warehouse" / "main.db"
 
     @property
     def landing_events(self) -> Path:

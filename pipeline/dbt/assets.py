@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipeline.dbt import feature_definition
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
+from pipeline.engine.models import attach_spark_models
 from pipeline.engine.sources import export_for_dbt
 from pipeline.jobs import PARTITION, RANGE_END, RANGE_START
 from pipeline.retries import retry_if_transient
@@ -90,3 +91,5 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
                 os.environ[name] = value
     with retry_if_transient():  # a warehouse locked by another process: retried (pipeline/retries.py)
         yield from invocation.stream()
+    if settings.engine == "spark":  # the Python steps read what Spark built as Parquet (pipeline/engine/)
+        attach_spark_models(settings.warehouse, settings.spark_models)
