@@ -1,24 +1,19 @@
-"""The same dbt models on Spark: a small demo run by the DuckDB pipeline, the dbt project
-built from the same sources on local Spark (dbt-spark's session target), one more daily run on
-both, and the key marts compared: equal keys, equal integers and texts, floats within 1e-9
-relative. Spark's tables are read back from their Parquet files."""
+"""The same dbt models on Spark: a small demo run by the pipeline on DuckDB and, through the
+same Dagster job, on local Spark (dbt-spark's session target, CHURN_ENGINE=spark), one more
+daily run on both, and the key marts compared: equal keys, equal integers and texts, floats
+within 1e-9 relative. Spark's tables are read back from their Parquet files."""
 
 import datetime as dt
 import decimal
 import math
 import os
 import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from demo.generate import generate, write
-from pipeline.engine.sources import export_for_dbt
-from pipeline.settings import DBT_PROJECT_DIR
 
 pytestmark = [
     pytest.mark.spark,
@@ -30,7 +25,8 @@ END = dt.date(2026, 3, 31)
 DAYS = 60
 FIRST, BEFORE_LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END - dt.timedelta(days=1)}"
 
-# Key marts and their keys: the features of every observation date, the labels, the segments.
+# Key marts and their keys: the user-day table, the features of every observation date, the
+# labels, the segments (these from scores of a model trained on each engine's training set).
 MARTS = {
     "int_user_days_aggregated": ("user_id", "activity_date"),
     "user_features": ("user_id", "as_of_date"),
@@ -39,39 +35,27 @@ MARTS = {
 }
 
 
-def dbt_on_spark(settings, run_days: tuple[str, str] | None, log: Path) -> float:
-    """`dbt build --target spark` of the whole project (unit tests are DuckDB-only: their
-    fixtures are DuckDB SQL), after exporting the DuckDB pipeline's sources; seconds taken."""
-    env = {**os.environ, "CHURN_DATA_DIR": settings.data_dir, "CHURN_SPARK_DRIVER_MEMORY": "2g",
-           "CHURN_RUN_START_DATE": run_days[0] if run_days else "", "CHURN_RUN_END_DATE": run_days[1] if run_days else "",
-           **export_for_dbt(settings.warehouse, settings.spark_sources)}
-    started = time.monotonic()
-    with open(log, "a") as out:
-        result = subprocess.run(
-            [Path(sys.executable).parent / "dbt", "build", "--target", "spark", "--profiles-dir", ".",
-             "--target-path", str(settings.root / "dbt_target_spark"), "--vars", settings.dbt_vars_with(),
-             "--exclude-resource-type", "unit_test"],
-            cwd=DBT_PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-    assert result.returncode == 0, f"dbt build on Spark failed: see {log}"
-    return time.monotonic() - started
-
-
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory, pipeline_runner):
-    data = tmp_path_factory.mktemp("data")
-    write(generate(n_users=300, n_days=DAYS, end_date=END, seed=7), data, bad_row_rate=0.01, seed=7)
-    runner = pipeline_runner(data)
-    log, seconds = data / "dbt_spark.log", {}
-    started = time.monotonic()
-    assert runner.run(FIRST, BEFORE_LAST).success
-    seconds["duckdb_pipeline_history"] = time.monotonic() - started
-    seconds["spark_dbt_history"] = dbt_on_spark(runner.settings, None, log)
-    started = time.monotonic()
-    assert runner.run(f"{END}", f"{END}").success  # one more day: the incremental models on both
-    seconds["duckdb_pipeline_day"] = time.monotonic() - started
-    seconds["spark_dbt_day"] = dbt_on_spark(runner.settings, (f"{END}", f"{END}"), log)
-    print("wall times (s):", {k: round(v) for k, v in seconds.items()})
-    return runner.settings
+    """The same landing files through the same Dagster job on DuckDB and on Spark
+    (CHURN_ENGINE=spark): the history up to the day before the last, then the last day, which
+    runs the incremental models. Returns each engine's settings."""
+    demo = tmp_path_factory.mktemp("demo")
+    write(generate(n_users=300, n_days=DAYS, end_date=END, seed=7), demo, bad_row_rate=0.01, seed=7)
+    os.environ["CHURN_SPARK_DRIVER_MEMORY"] = "2g"  # beside the other pytest worker
+    settings, seconds = {}, {}
+    for engine in ("duckdb", "spark"):
+        data = tmp_path_factory.mktemp(engine)
+        shutil.copytree(demo / "landing", data / "landing")
+        runner = pipeline_runner(data, engine=engine)
+        for part, (first, last) in {"history": (FIRST, BEFORE_LAST), "day": (f"{END}", f"{END}")}.items():
+            started = time.monotonic()
+            assert runner.run(first, last).success, f"the {part} run on {engine} failed"
+            seconds[f"{engine} {part}"] = round(time.monotonic() - started)
+        settings[engine] = runner.settings
+    print("wall times of the pipeline runs (s):", seconds)
+    yield settings
+    os.environ.pop("CHURN_SPARK_DRIVER_MEMORY", None)
 
 
 def rows(con, relation: str, keys: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
@@ -102,10 +86,21 @@ def differences(duck: tuple, spark: tuple, keys: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("mart", MARTS)
 def test_spark_builds_the_same_mart_as_duckdb(engines, mart):
     keys = MARTS[mart]
-    spark_files = engines.root / "spark" / "warehouse" / "main.db" / mart
-    with duckdb.connect(str(engines.warehouse), read_only=True) as con:
+    spark_files = engines["spark"].spark_models / mart
+    with duckdb.connect(str(engines["duckdb"].warehouse), read_only=True) as con:
         duck = rows(con, f"main.{mart}", keys)
         spark = rows(con, f"read_parquet('{spark_files}/**/*.parquet', hive_partitioning = true)", keys)
     assert len(duck[1]) > 100
     found = differences(duck, spark, keys)
     assert not found, f"{len(found)} differences in {mart}, the first: " + "; ".join(found[:5])
+
+
+def test_python_steps_on_spark_read_spark_models_and_hand_back_scores(engines):
+    """On Spark the training set, scores and serving go through Parquet (pipeline/engine/)."""
+    spark = engines["spark"]
+    with duckdb.connect(str(spark.warehouse), read_only=True) as con:
+        kinds = dict(con.execute("select table_name, table_type from information_schema.tables "
+                                 "where table_schema = 'main' and table_name in ('churn_training_set', 'user_segments')").fetchall())
+        scored_days = con.execute("select count(distinct as_of_date) from ml.churn_scores").fetchone()[0]
+    assert kinds == {"churn_training_set": "VIEW", "user_segments": "VIEW"}  # over Spark's files
+    assert scored_days == 2 and (spark.spark_sources / "ml" / "churn_scores").is_dir()
