@@ -56,7 +56,10 @@ def pipeline_runner():
         return runners[-1]
 
     yield make
-    for runner in runners:
+    # Last made, first closed: each instance resets Dagster's current defs-state storage to the
+    # one before it, so closing in creation order left a closed instance's storage current,
+    # and a later module's Definitions failed ("undefined DagsterInstance weakref").
+    for runner in reversed(runners):
         runner.close()
     os.environ.pop("CHURN_DATA_DIR", None)
 
