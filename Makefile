@@ -58,10 +58,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --no-cache-dir uv==$(UV_VERSION)
 
+# The spark extra (dbt-spark, pyspark) is installed too, so make test can build on local Spark.
 # Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI, some shells), Python
 # would otherwise compile every imported module again on every run (most of a quiet run's time).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --extra spark --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # The data folder and the Dagster home are readable by their owner only.

@@ -17,6 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_MAPPING_FILE = REPO_ROOT / "mappings" / "identity.yml"
 FALLBACK_FIRST_DAY = "2025-01-01"  # first partition while nothing has landed yet
+ENGINES = ("duckdb", "spark")  # CHURN_ENGINE: where dbt builds the models
 
 
 class Settings(dg.ConfigurableResource):
@@ -36,6 +37,9 @@ class Settings(dg.ConfigurableResource):
     # run's peak stays near the limit (plus pandas frames and the Python processes themselves).
     duckdb_memory_limit: str = "6GB"
     duckdb_threads: int = 2
+    # Where dbt builds the models: "duckdb" (the warehouse file) or "spark" (dbt-spark's session
+    # target; README, "Running on Spark"). The Python steps hand dbt its sources as Parquet there.
+    engine: str = "duckdb"
 
     def duckdb_config(self) -> dict[str, str | int]:
         """DuckDB settings of every warehouse connection (dagster-duckdb's connection_config)."""
@@ -57,8 +61,23 @@ class Settings(dg.ConfigurableResource):
         return json.dumps(check_together(merged, f"dbt vars (mapping {self.mapping_file} + CHURN_DBT_VARS)"))
 
     @property
+    def dbt_target_name(self) -> str:
+        """The target of dbt_project/profiles.yml that the engine's models are built in."""
+        return "spark" if self.engine == "spark" else "dev"
+
+    @property
     def root(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def spark_sources(self) -> Path:
+        """The sources handed to Spark as Parquet, one folder per table (pipeline/engine/)."""
+        return self.root / "spark" / "sources"
+
+    @property
+    def spark_models(self) -> Path:
+        """Spark's files of the dbt models (schema main of profiles.yml's local warehouse)."""
+        return self.root / "spark" / "warehouse" / "main.db"
 
     @property
     def landing_events(self) -> Path:
@@ -124,7 +143,10 @@ def load_settings() -> Settings:
     threads = os.environ.get("CHURN_DUCKDB_THREADS", "2")
     if not threads.isdigit() or int(threads) < 1:
         raise ValueError(f"CHURN_DUCKDB_THREADS must be a positive whole number, got {threads!r}")
-    return Settings(data_dir=str(data_dir), mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
+    engine = os.environ.get("CHURN_ENGINE", "duckdb")
+    if engine not in ENGINES:
+        raise ValueError(f"CHURN_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return Settings(data_dir=str(data_dir), engine=engine, mapping_file=str(mapping), first_day=first_day, dbt_vars=dbt_vars,
                     duckdb_memory_limit=os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT", "6GB"), duckdb_threads=int(threads),
                     alert_webhook=os.environ.get("CHURN_ALERT_WEBHOOK", ""),
                     reject_before=os.environ.get("CHURN_FIRST_DAY", ""))

@@ -28,9 +28,9 @@ SHORT_LOG_VARS = {"churn_horizon_days": 30}
 class PipelineRunner:
     """The real definitions on a data folder of their own, with a Dagster instance on disk."""
 
-    def __init__(self, data_dir, mapping_file=DEFAULT_MAPPING_FILE, dbt_vars="{}"):
+    def __init__(self, data_dir, mapping_file=DEFAULT_MAPPING_FILE, dbt_vars="{}", engine="duckdb"):
         self.settings = Settings(data_dir=str(data_dir), mapping_file=str(mapping_file), first_day="2026-01-01",
-                                 dbt_vars=json.dumps({**SHORT_LOG_VARS, **json.loads(dbt_vars)}))
+                                 dbt_vars=json.dumps({**SHORT_LOG_VARS, **json.loads(dbt_vars)}), engine=engine)
         self.defs = build_definitions(self.settings)
         (data_dir / "dagster_home").mkdir(exist_ok=True)
         self._instance_cm = dg.instance_for_test(temp_dir=str(data_dir / "dagster_home"))
@@ -56,7 +56,10 @@ def pipeline_runner():
         return runners[-1]
 
     yield make
-    for runner in runners:
+    # Last made, first closed: each instance resets Dagster's current defs-state storage to the
+    # one before it, so closing in creation order left a closed instance's storage current,
+    # and a later module's Definitions failed ("undefined DagsterInstance weakref").
+    for runner in reversed(runners):
         runner.close()
     os.environ.pop("CHURN_DATA_DIR", None)
 

@@ -20,8 +20,24 @@
 {# Rows of dates that left the spine (an old scoring date, a date past the history) are
    dropped after each run, so the table holds exactly the spine's dates. #}
 {% macro keep_observation_dates_only() %}
+  {{- return(adapter.dispatch('keep_observation_dates_only')()) -}}
+{% endmacro %}
+
+{% macro default__keep_observation_dates_only() %}
     delete from {{ this }}
     where as_of_date not in (select as_of_date from {{ ref('int_observation_dates') }})
+{% endmacro %}
+
+{# Spark's Parquet tables have no delete: each date is a partition (dbt_project.yml), and the
+   partitions of dates that left the spine are dropped one by one. #}
+{% macro spark__keep_observation_dates_only() %}
+  {%- if execute and is_incremental() %}
+    {%- set gone = run_query("select distinct cast(as_of_date as string) from " ~ this
+        ~ " where as_of_date not in (select as_of_date from " ~ ref('int_observation_dates') ~ ")") %}
+    {%- for row in gone.rows %}
+      {%- do run_query("alter table " ~ this ~ " drop if exists partition (as_of_date = " ~ quoted(row[0]) ~ ")") %}
+    {%- endfor %}
+  {%- endif %}
 {% endmacro %}
 
 {# For a model whose spine is user_features' rows: in an incremental run only the dates this

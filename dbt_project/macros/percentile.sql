@@ -11,6 +11,7 @@
   quantile_cont({{ column }}, {{ fraction }})
 {% endmacro %}
 
+{# percentile(), not percentile_approx(): the exact interpolated value, as DuckDB's quantile_cont. #}
 {% macro spark__percentile(column, fraction) %}
-  percentile_approx({{ column }}, {{ fraction }})
+  percentile({{ column }}, {{ fraction }})
 {% endmacro %}

@@ -19,7 +19,15 @@
 {% endmacro %}
 
 {# A value as a SQL string literal, quotes doubled: settings and mapping values are data,
-   never SQL. #}
+   never SQL. Spark reads 'a''b' as two literals run together ("ab"): there a backslash escapes. #}
 {% macro quoted(value) %}
+  {{- return(adapter.dispatch('quoted')(value)) -}}
+{% endmacro %}
+
+{% macro default__quoted(value) %}
   {{- return("'" ~ (value | string | replace("'", "''")) ~ "'") -}}
+{% endmacro %}
+
+{% macro spark__quoted(value) %}
+  {{- return("'" ~ (value | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") -}}
 {% endmacro %}

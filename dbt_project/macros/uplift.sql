@@ -18,7 +18,7 @@
     {%- set pooled = '((' ~ treated_rate ~ ' * ' ~ treated_n ~ ' + ' ~ control_rate ~ ' * ' ~ control_n
                      ~ ') / (' ~ treated_n ~ ' + ' ~ control_n ~ '))' -%}
     {%- set pooled_se = 'sqrt(' ~ pooled ~ ' * (1 - ' ~ pooled ~ ') * (1.0 / ' ~ treated_n ~ ' + 1.0 / ' ~ control_n ~ '))' -%}
-    round({{ diff }}, 4) as {{ name }}_uplift,
+    cast(round({{ diff }}, 4) as double) as {{ name }}_uplift,
     round({{ diff }} - sqrt(pow({{ treated_rate }} - {{ t_low }}, 2) + pow({{ c_high }} - {{ control_rate }}, 2)), 4) as {{ name }}_uplift_ci_low,
     round({{ diff }} + sqrt(pow({{ t_high }} - {{ treated_rate }}, 2) + pow({{ control_rate }} - {{ c_low }}, 2)), 4) as {{ name }}_uplift_ci_high,
     round({{ two_sided_p_value(diff ~ ' / nullif(' ~ pooled_se ~ ', 0)') }}, 4) as {{ name }}_uplift_p_value

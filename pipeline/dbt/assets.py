@@ -15,6 +15,8 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipeline.dbt import feature_definition
 from pipeline.dbt.project import ChurnDbtTranslator, dbt_project
+from pipeline.engine.models import attach_spark_models
+from pipeline.engine.sources import export_for_dbt
 from pipeline.jobs import PARTITION, RANGE_END, RANGE_START
 from pipeline.retries import retry_if_transient
 from pipeline.settings import Settings
@@ -70,12 +72,18 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
     """`dbt build` of the asset's selection. The landing days of the run go to dbt in the
     CHURN_RUN_START_DATE / _END_DATE environment variables (macro run_var), not --vars: dbt
     parses the whole project again whenever --vars change, so every invocation gets the same
-    --vars and target folder and reuses the last one's parse (partial_parse.msgpack)."""
+    --vars and target folder and reuses the last one's parse (partial_parse.msgpack). The
+    engine's target (CHURN_ENGINE) picks where the models are built."""
     env = {"CHURN_RUN_START_DATE": start_date or "", "CHURN_RUN_END_DATE": end_date or "", **settings.duckdb_env()}
+    if settings.engine == "spark":  # dbt reads the Python steps' tables as Parquet there (pipeline/engine/)
+        env.update(export_for_dbt(settings.warehouse, settings.spark_sources))
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)  # dbt's subprocess inherits the environment (steps run one at a time)
     try:
-        invocation = dbt.cli(["build", "--vars", settings.dbt_vars_with(), *(["--full-refresh"] if full_refresh else [])],
+        invocation = dbt.cli(["build", "--target", settings.dbt_target_name, "--vars", settings.dbt_vars_with(),
+                              *(["--full-refresh"] if full_refresh else []),
+                              # dbt's unit tests are DuckDB SQL (their fixtures): checked on DuckDB only
+                              *(["--exclude-resource-type", "unit_test"] if settings.engine == "spark" else [])],
                              context=context, target_path=settings.dbt_target)
     finally:
         for name, value in saved.items():
@@ -85,3 +93,5 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Sett
                 os.environ[name] = value
     with retry_if_transient():  # a warehouse locked by another process: retried (pipeline/retries.py)
         yield from invocation.stream()
+    if settings.engine == "spark":  # the Python steps read what Spark built as Parquet (pipeline/engine/)
+        attach_spark_models(settings.warehouse, settings.spark_models)

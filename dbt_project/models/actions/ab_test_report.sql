@@ -10,7 +10,7 @@ arms as (
     select
         experiment,
         variant,
-        string_agg(distinct label_en, ' / ') as arm_label,
+        {{ distinct_text_agg('label_en', ' / ') }} as arm_label,
         count(*) filter (where arm = 'treatment') as treated_users,
         count(*) filter (where arm = 'control') as control_users,
         avg(case when ordered then 1.0 else 0.0 end) filter (where arm = 'treatment') as treated_rate,
@@ -61,15 +61,15 @@ select
     arm_a_control_users,
     arm_b_treated_users,
     arm_b_control_users,
-    round(arm_a_order_rate, 4) as arm_a_order_rate,
-    round(arm_b_order_rate, 4) as arm_b_order_rate,
+    cast(round(arm_a_order_rate, 4) as double) as arm_a_order_rate,
+    cast(round(arm_b_order_rate, 4) as double) as arm_b_order_rate,
     b_vs_a_uplift as order_rate_difference_b_minus_a,
     b_vs_a_uplift_ci_low as order_rate_difference_ci_low,
     b_vs_a_uplift_ci_high as order_rate_difference_ci_high,
     b_vs_a_uplift_p_value as p_value,
     round(probability_b_better, 4) as probability_b_better,
-    round(arm_a_order_uplift, 4) as arm_a_order_uplift,
-    round(arm_b_order_uplift, 4) as arm_b_order_uplift,
+    cast(round(arm_a_order_uplift, 4) as double) as arm_a_order_uplift,
+    cast(round(arm_b_order_uplift, 4) as double) as arm_b_order_uplift,
     round(arm_a_net_value_per_user, 2) as arm_a_net_value_per_user,
     round(arm_b_net_value_per_user, 2) as arm_b_net_value_per_user,
     case
@@ -84,10 +84,10 @@ select
         else
             (case when b_vs_a_uplift_p_value >= 0.05 then 'No clear winner yet'
                   when difference > 0 then 'B wins' else 'A wins' end)
-            || ': order rate B - A = ' || cast(round(100 * difference, 1) as varchar) || ' points (CI '
-            || cast(round(100 * b_vs_a_uplift_ci_low, 1) as varchar) || ' to '
-            || cast(round(100 * b_vs_a_uplift_ci_high, 1) as varchar) || '), p = '
-            || cast(round(b_vs_a_uplift_p_value, 3) as varchar) || ', P(B better) = '
-            || cast(cast(round(100 * probability_b_better) as integer) as varchar) || '%.'
+            || ': order rate B - A = ' || cast(round(100 * difference, 1) as {{ dbt.type_string() }}) || ' points (CI '
+            || cast(round(100 * b_vs_a_uplift_ci_low, 1) as {{ dbt.type_string() }}) || ' to '
+            || cast(round(100 * b_vs_a_uplift_ci_high, 1) as {{ dbt.type_string() }}) || '), p = '
+            || cast(round(b_vs_a_uplift_p_value, 3) as {{ dbt.type_string() }}) || ', P(B better) = '
+            || cast(cast(round(100 * probability_b_better) as integer) as {{ dbt.type_string() }}) || '%.'
     end as verdict
 from tested

@@ -42,7 +42,7 @@ pool as (
     select
         *,
         case
-            when {{ stable_bucket("user_id || '|' || action || '|' || cast(campaign_week as varchar)") }}
+            when {{ stable_bucket("user_id || '|' || action || '|' || cast(campaign_week as " ~ dbt.type_string() ~ ")") }}
                 < {{ number_var('holdout_share') }} then 'control'
             else 'treatment'
         end as arm
@@ -129,7 +129,7 @@ select
         || coalesce('; cause: ' || main_cause_words || ' (' || main_cause_evidence || ')', '')
         || coalesce('; ' || symptom, '')
         || '. Expected future value ' || cast(round(expected_future_value) as integer)
-        || ', expected net value of acting ' || cast(round(expected_value, 1) as varchar)
+        || ', expected net value of acting ' || cast(round(expected_value, 1) as {{ dbt.type_string() }})
         || ' -> ' || label_en || '.' as rationale,
     model_version,
     -- The settings this decision was made under, so changing a var later never rewrites

@@ -141,7 +141,7 @@ candidates as (
 )
 
 select
-    * exclude (local_hour, is_call),
+    {{ star_except(['local_hour', 'is_call']) }},
     cast(case when is_call then greatest(9, least(20, local_hour)) else local_hour end as integer) as send_hour,
     {{ dbt.dateadd('day', 1, 'decision_date') }} as send_date,
     case

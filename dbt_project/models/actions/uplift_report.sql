@@ -59,17 +59,17 @@ select
     control_users,
     -- Intervals of small arms are rough whatever the method: read these rows as anecdotes.
     least(treated_users, control_users) < {{ number_var('uplift_min_users_per_arm') }} as small_sample,
-    round(treated_order_rate, 4) as treated_order_rate,
-    round(control_order_rate, 4) as control_order_rate,
+    cast(round(treated_order_rate, 4) as double) as treated_order_rate,
+    cast(round(control_order_rate, 4) as double) as control_order_rate,
     {{ proportion_uplift_columns('order', 'treated_order_rate', 'control_order_rate', 'treated_users', 'control_users') }},
     coalesce(order_uplift_p_value < 0.05, false)
         and least(treated_users, control_users) >= {{ number_var('uplift_min_users_per_arm') }} as order_uplift_significant,
-    round(treated_active_rate, 4) as treated_active_rate,
-    round(control_active_rate, 4) as control_active_rate,
+    cast(round(treated_active_rate, 4) as double) as treated_active_rate,
+    cast(round(control_active_rate, 4) as double) as control_active_rate,
     {{ proportion_uplift_columns('active', 'treated_active_rate', 'control_active_rate', 'treated_users', 'control_users') }},
-    round(treated_churn_rate, 4) as treated_churn_rate,
-    round(control_churn_rate, 4) as control_churn_rate,
-    round(treated_churn_rate - control_churn_rate, 4) as churn_rate_change,
+    cast(round(treated_churn_rate, 4) as double) as treated_churn_rate,
+    cast(round(control_churn_rate, 4) as double) as control_churn_rate,
+    cast(round(treated_churn_rate - control_churn_rate, 4) as double) as churn_rate_change,
     round(revenue_per_treated_user, 2) as revenue_per_treated_user,
     round(revenue_per_control_user, 2) as revenue_per_control_user,
     round(revenue_uplift_per_user, 2) as revenue_uplift_per_user,
@@ -79,7 +79,7 @@ select
     round(coalesce(cost, 0), 2) as cost,
     -- Return on the action's cost in margin terms: (incremental revenue x gross_margin - cost) / cost.
     round((revenue_uplift_per_user * treated_users * {{ number_var('gross_margin') }} - cost) / nullif(cost, 0), 3) as roi,
-    round(treated_contacted_share, 4) as treated_contacted_share,
-    round(control_contacted_share, 4) as control_contacted_share
+    cast(round(treated_contacted_share, 4) as double) as treated_contacted_share,
+    cast(round(control_contacted_share, 4) as double) as control_contacted_share
 from measured
 order by action, incentive_type, segment, campaign_week nulls first

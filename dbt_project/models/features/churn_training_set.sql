@@ -2,7 +2,8 @@
 -- are the columns listed in feature_catalog (declared in this model's YAML meta, plus the
 -- per-type features of the most frequent event types, pivoted here as <type>__<metric>).
 -- Only users on the churn spine (user_churn_status) have labels, hence rows.
-{{ config(materialized="view") }}
+-- A table on Spark: the Python steps read Spark's models as Parquet files (pipeline/engine/).
+{{ config(materialized="table" if target.type == "spark" else "view") }}
 -- depends_on: {{ ref("int_event_types_ranked") }}
 {%- set types = feature_event_types() %}
 

@@ -50,6 +50,6 @@ select
     segment,
     users,
     cast(revenue_30d as double) as revenue_30d,
-    cast(revenue_30d / nullif(sum(revenue_30d) over (partition by as_of_date, segment_type), 0) as double) as revenue_share,
+    cast(revenue_30d as double) / nullif(sum(revenue_30d) over (partition by as_of_date, segment_type), 0) as revenue_share,
     cast(mean_churn_probability as double) as mean_churn_probability
 from summed

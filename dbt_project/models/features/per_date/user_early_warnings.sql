@@ -20,14 +20,15 @@ windows as (
     select
         spine.user_id,
         spine.as_of_date,
+        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
         sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} < {{ recent }}
-            then user_days.sessions else 0 end) * 7.0 / {{ recent }} as sessions_per_week_recent,
+            then user_days.sessions else 0 end) * cast(7 as double) / {{ recent }} as sessions_per_week_recent,
         sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} >= {{ recent }}
-            then user_days.sessions else 0 end) * 7.0 / {{ baseline }} as sessions_per_week_baseline,
+            then user_days.sessions else 0 end) * cast(7 as double) / {{ baseline }} as sessions_per_week_baseline,
         sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} < {{ recent }}
-            then user_days.session_seconds else 0 end) * 7.0 / {{ recent }} as app_seconds_per_week_recent,
+            then user_days.session_seconds else 0 end) * cast(7 as double) / {{ recent }} as app_seconds_per_week_recent,
         sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} >= {{ recent }}
-            then user_days.session_seconds else 0 end) * 7.0 / {{ baseline }} as app_seconds_per_week_baseline
+            then user_days.session_seconds else 0 end) * cast(7 as double) / {{ baseline }} as app_seconds_per_week_baseline
     from spine
     inner join user_days
         on user_days.user_id = spine.user_id

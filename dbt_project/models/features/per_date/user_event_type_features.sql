@@ -37,9 +37,10 @@ per_type as (
         sum(case when days_back < 90 then events else 0 end) as events_90d,
         sum(case when days_back < 30 then 1 else 0 end) as active_days_30d,
         min(days_back) as days_since_last,
-        sum(case when days_back < {{ recent }} then events else 0 end) * 7.0 / {{ recent }} as per_week_recent,
+        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
+        sum(case when days_back < {{ recent }} then events else 0 end) * cast(7 as double) / {{ recent }} as per_week_recent,
         sum(case when days_back >= {{ recent }} and days_back < {{ recent + baseline }} then events else 0 end)
-            * 7.0 / {{ baseline }} as per_week_baseline
+            * cast(7 as double) / {{ baseline }} as per_week_baseline
     from windowed
     group by user_id, as_of_date, event_type
 )

@@ -11,7 +11,7 @@ spine as (
 
 windowed as (
     select
-        spine.user_id,
+        -- user_id comes with user_days.* (one column of that name: Spark refuses two)
         spine.as_of_date,
         {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} as days_back,
         user_days.*
@@ -55,9 +55,10 @@ recent as (
 select
     user_id,
     as_of_date,
-    cast(page_load_ms_sum_30d / nullif(page_loads_30d, 0) as double) as avg_page_load_ms_30d,
+    -- Sums are decimals: divided as doubles (Spark's decimal division keeps 6 digits, DuckDB's is double).
+    cast(page_load_ms_sum_30d as double) / nullif(page_loads_30d, 0) as avg_page_load_ms_30d,
     -- A load-weighted mean of daily 90th percentiles: keeps the window on the user-day table.
-    cast(p90_weighted_30d / nullif(page_loads_30d, 0) as double) as page_load_p90_ms_30d,
+    cast(p90_weighted_30d as double) / nullif(page_loads_30d, 0) as page_load_p90_ms_30d,
     cast(noticeable_30d as double) / nullif(page_loads_30d, 0) as page_load_noticeable_share_30d,
     cast(slow_30d as double) / nullif(page_loads_30d, 0) as page_load_slow_share_30d,
     cast(very_slow_30d as double) / nullif(page_loads_30d, 0) as page_load_very_slow_share_30d,
@@ -65,14 +66,14 @@ select
     cast(coalesce(page_loads_30d, 0) as {{ dbt.type_bigint() }}) as page_loads_30d,
     cast(coalesce(very_slow_30d, 0) as {{ dbt.type_bigint() }}) as very_slow_page_loads_30d,
     cs_contacts_90d,
-    cast(response_seconds_sum_90d / nullif(responses_90d, 0) as double) as avg_response_seconds_90d,
+    cast(response_seconds_sum_90d as double) / nullif(responses_90d, 0) as avg_response_seconds_90d,
     slow_responses_90d,
     timed_deliveries_90d,
-    cast(delivery_minutes_sum_90d / nullif(timed_deliveries_90d, 0) as double) as avg_delivery_minutes_90d,
+    cast(delivery_minutes_sum_90d as double) / nullif(timed_deliveries_90d, 0) as avg_delivery_minutes_90d,
     late_deliveries_90d,
     complaints_90d,
     angry_contacts_90d,
     refunds_90d,
     cast(coalesce(refund_value_90d, 0) as double) as refund_value_90d,
-    cast(rating_sum_90d / nullif(ratings_90d, 0) as double) as avg_rating_90d
+    cast(rating_sum_90d as double) / nullif(ratings_90d, 0) as avg_rating_90d
 from recent

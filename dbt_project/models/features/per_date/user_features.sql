@@ -61,9 +61,10 @@ window_features as (
         sum(case when days_back < 30 then page_views else 0 end) as page_views_30d,
         sum(case when days_back < 90 then coupons_redeemed else 0 end) as coupons_redeemed_90d,
         sum(case when days_back < 30 then messages_opened else 0 end) as messages_opened_30d,
-        sum(case when days_back < {{ recent }} then events else 0 end) * 7.0 / {{ recent }} as events_per_week_recent,
+        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
+        sum(case when days_back < {{ recent }} then events else 0 end) * cast(7 as double) / {{ recent }} as events_per_week_recent,
         sum(case when days_back >= {{ recent }} and days_back < {{ recent + baseline }} then events else 0 end)
-            * 7.0 / {{ baseline }} as events_per_week_baseline
+            * cast(7 as double) / {{ baseline }} as events_per_week_baseline
     from windowed
     group by user_id, as_of_date
 ),

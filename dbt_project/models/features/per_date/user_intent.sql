@@ -27,7 +27,7 @@ repeat_view_counts as (
 ),
 
 user_days_90d as (
-    select spine.user_id, spine.as_of_date, user_days.*
+    select spine.as_of_date, user_days.*  -- user_id comes with user_days.* (Spark refuses two)
     from spine
     inner join {{ ref('int_user_days_aggregated') }} as user_days
         on user_days.user_id = spine.user_id

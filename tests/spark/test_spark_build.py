@@ -1,0 +1,106 @@
+"""The same dbt models on Spark: a small demo run by the pipeline on DuckDB and, through the
+same Dagster job, on local Spark (dbt-spark's session target, CHURN_ENGINE=spark), one more
+daily run on both, and the key marts compared: equal keys, equal integers and texts, floats
+within 1e-9 relative. Spark's tables are read back from their Parquet files."""
+
+import datetime as dt
+import decimal
+import math
+import os
+import shutil
+import time
+
+import duckdb
+import pytest
+
+from demo.generate import generate, write
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(shutil.which("java") is None,
+                       reason="Spark needs Java 17 on PATH (apt-get install openjdk-17-jre-headless; README, 'Running on Spark')"),
+]
+
+END = dt.date(2026, 3, 31)
+DAYS = 60
+FIRST, BEFORE_LAST = f"{END - dt.timedelta(days=DAYS - 1)}", f"{END - dt.timedelta(days=1)}"
+
+# Key marts and their keys: the user-day table, the features of every observation date, the
+# labels, the segments (these from scores of a model trained on each engine's training set).
+MARTS = {
+    "int_user_days_aggregated": ("user_id", "activity_date"),
+    "user_features": ("user_id", "as_of_date"),
+    "churn_labels": ("user_id", "as_of_date"),
+    "user_segments": ("user_id",),
+}
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory, pipeline_runner):
+    """The same landing files through the same Dagster job on DuckDB and on Spark
+    (CHURN_ENGINE=spark): the history up to the day before the last, then the last day, which
+    runs the incremental models. Returns each engine's settings."""
+    demo = tmp_path_factory.mktemp("demo")
+    write(generate(n_users=300, n_days=DAYS, end_date=END, seed=7), demo, bad_row_rate=0.01, seed=7)
+    os.environ["CHURN_SPARK_DRIVER_MEMORY"] = "2g"  # beside the other pytest worker
+    settings, seconds = {}, {}
+    for engine in ("duckdb", "spark"):
+        data = tmp_path_factory.mktemp(engine)
+        shutil.copytree(demo / "landing", data / "landing")
+        runner = pipeline_runner(data, engine=engine)
+        for part, (first, last) in {"history": (FIRST, BEFORE_LAST), "day": (f"{END}", f"{END}")}.items():
+            started = time.monotonic()
+            assert runner.run(first, last).success, f"the {part} run on {engine} failed"
+            seconds[f"{engine} {part}"] = round(time.monotonic() - started)
+        settings[engine] = runner.settings
+    print("wall times of the pipeline runs (s):", seconds)
+    yield settings
+    os.environ.pop("CHURN_SPARK_DRIVER_MEMORY", None)
+
+
+def rows(con, relation: str, keys: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+    columns = sorted(c[0] for c in con.execute(f"describe select * from {relation}").fetchall())
+    return columns, con.execute(f"select {', '.join(columns)} from {relation} order by {', '.join(keys)}").fetchall()
+
+
+def same(a, b) -> bool:
+    """Equal, floats within 1e-9 relative (Spark and DuckDB sum in different orders)."""
+    if isinstance(a, (float, decimal.Decimal)) or isinstance(b, (float, decimal.Decimal)):
+        if a is None or b is None:
+            return a is b
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(float(a)) and math.isnan(float(b)))
+    return a == b
+
+
+def differences(duck: tuple, spark: tuple, keys: tuple[str, ...]) -> list[str]:
+    (duck_columns, duck_rows), (spark_columns, spark_rows) = duck, spark
+    if duck_columns != spark_columns:
+        return [f"columns differ: {sorted(set(duck_columns) ^ set(spark_columns))}"]
+    key_at = [duck_columns.index(k) for k in keys]
+    if [tuple(r[i] for i in key_at) for r in duck_rows] != [tuple(r[i] for i in key_at) for r in spark_rows]:
+        return [f"keys differ: {len(duck_rows)} rows on DuckDB, {len(spark_rows)} on Spark"]
+    return [f"{tuple(d[i] for i in key_at)} {column}: DuckDB {d[j]!r}, Spark {s[j]!r}"
+            for d, s in zip(duck_rows, spark_rows) for j, column in enumerate(duck_columns) if not same(d[j], s[j])]
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_spark_builds_the_same_mart_as_duckdb(engines, mart):
+    keys = MARTS[mart]
+    spark_files = engines["spark"].spark_models / mart
+    with duckdb.connect(str(engines["duckdb"].warehouse), read_only=True) as con:
+        duck = rows(con, f"main.{mart}", keys)
+        spark = rows(con, f"read_parquet('{spark_files}/**/*.parquet', hive_partitioning = true)", keys)
+    assert len(duck[1]) > 100
+    found = differences(duck, spark, keys)
+    assert not found, f"{len(found)} differences in {mart}, the first: " + "; ".join(found[:5])
+
+
+def test_python_steps_on_spark_read_spark_models_and_hand_back_scores(engines):
+    """On Spark the training set, scores and serving go through Parquet (pipeline/engine/)."""
+    spark = engines["spark"]
+    with duckdb.connect(str(spark.warehouse), read_only=True) as con:
+        kinds = dict(con.execute("select table_name, table_type from information_schema.tables "
+                                 "where table_schema = 'main' and table_name in ('churn_training_set', 'user_segments')").fetchall())
+        scored_days = con.execute("select count(distinct as_of_date) from ml.churn_scores").fetchone()[0]
+    assert kinds == {"churn_training_set": "VIEW", "user_segments": "VIEW"}  # over Spark's files
+    assert scored_days == 2 and (spark.spark_sources / "ml" / "churn_scores").is_dir()
