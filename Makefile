@@ -35,7 +35,7 @@ DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_p
 export DAGSTER_PORT ?= 3000
 export MLFLOW_PORT  ?= 5000
 
-.PHONY: run test test-faults setup demo-data demo-loop manifest dev mlflow docs clean delete-users
+.PHONY: run test test-spark test-faults setup setup-spark demo-data demo-loop manifest dev mlflow docs clean delete-users
 
 run: setup manifest demo-data
 	$(PY) -m pipeline.cli run
@@ -48,6 +48,10 @@ test: setup manifest
 
 # Kill -9 a run at load, dbt, training and publish; the next run must recover to a clean
 # run's tables (tests/integration/test_fault_injection.py; about four pipeline runs).
+# The same dbt models on local Spark against DuckDB (needs Java 17; README, "Running on Spark").
+test-spark: setup-spark manifest
+	$(PY) -m pytest -m spark tests/spark
+
 test-faults: setup manifest
 	$(PY) -m pytest -m faults tests/integration/test_fault_injection.py
 
@@ -58,12 +62,16 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --no-cache-dir uv==$(UV_VERSION)
 
-# The spark extra (dbt-spark, pyspark) is installed too, so make test can build on local Spark.
 # Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI, some shells), Python
 # would otherwise compile every imported module again on every run (most of a quiet run's time).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra spark --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
+
+# The spark extra (dbt-spark, pyspark: about 400 MB) only for those who run on Spark.
+# --inexact: keeps what setup installed; a later setup's exact sync drops the extra again.
+setup-spark: setup
+	$(UV) sync --frozen --inexact --extra spark --compile-bytecode --python $(PYTHON)
 
 # The data folder and the Dagster home are readable by their owner only.
 $(DAGSTER_HOME)/dagster.yaml: pipeline/dagster.yaml
