@@ -78,7 +78,12 @@ def features_read(model) -> set[str] | None:
     """The features a fitted model's prediction can depend on, when its trees say so: a feature
     no tree splits on changes no prediction, so its contribution is exactly 0 without predicting
     (a third of the symptom's predictions at 100 k users). None (every feature) for other models."""
-    estimator = model.get_raw_model() if hasattr(model, "get_raw_model") else model  # pyfunc -> sklearn
+    estimator = model
+    if hasattr(model, "get_raw_model"):  # pyfunc -> sklearn; a baseline's python model has none
+        try:
+            estimator = model.get_raw_model()
+        except NotImplementedError:
+            return None
     if isinstance(estimator, CalibratedClassifierCV):
         parts = [features_read(c.estimator) for c in estimator.calibrated_classifiers_]
         return None if any(p is None for p in parts) else set().union(*parts)

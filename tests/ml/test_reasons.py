@@ -124,3 +124,9 @@ def test_a_feature_no_tree_splits_on_is_not_predicted_and_its_contribution_is_ze
         expected = np.where(x[feature].isna(), 0.0, every_row)
         np.testing.assert_allclose(got[feature].to_numpy(), expected, rtol=0, atol=1e-12)
     assert features_read(object()) is None  # a model it cannot read: every feature is tried
+
+    class PythonModel:  # what a pyfunc of a baseline's python model does
+        def get_raw_model(self):
+            raise NotImplementedError("`get_raw_model` is not implemented by the underlying model")
+
+    assert features_read(PythonModel()) is None
