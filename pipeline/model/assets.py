@@ -1,6 +1,5 @@
 """Train the churn model in MLflow behind a champion gate when training is due, then score the latest date."""
 
-import datetime as dt
 import json
 
 import dagster as dg
@@ -175,10 +174,8 @@ def churn_scores(config: RiskTierConfig, duckdb: DuckDBResource, mlflow: MlflowT
         # In user order: tiers break probability ties by position, and a re-run must give the same tiers.
         latest = training_set.rows_on(con, training_set.latest_date(con), order_by_user=True)
         # The users a cause is measured against: those who stayed, on the latest labelled dates.
-        matured = training_set.latest_date(con, mature=True)
         retained = con.execute(f"select * from {training_set.VIEW} where label_mature and churned = 0 "
-                               f"and as_of_date between ? and ?",
-                               [matured and matured - dt.timedelta(days=RETAINED_DAYS), matured]).df()
+                               f"and as_of_date between ? and ?", training_set.labelled_window(con, RETAINED_DAYS)).df()
         words, evidence = feature_catalog(con), cause_evidence(con)
     scores = score_with_reasons(latest, config, words=words, evidence=evidence, retained=retained,
                                 tracking_uri=mlflow.tracking_uri, model_name=mlflow.model_name)

@@ -1,7 +1,5 @@
 """Drift: has the score, or a feature the model leans on, moved since training?"""
 
-import datetime as dt
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -27,7 +25,6 @@ def score_and_feature_drift_check(config: DriftConfig, duckdb: DuckDBResource, m
                               "where as_of_date = (select max(as_of_date) from ml.churn_scores)").fetchone()[0]
         top = [r[0] for r in con.execute("select feature from ml.feature_importance where model_version = ? "
                                          "order by importance desc limit ?", [version, TOP_FEATURES]).fetchall()]
-        matured = training_set.latest_date(con, mature=True)
         # The labelled rows of the 8 weeks before the latest labelled date, sampled after the
         # filter: a sample clause on the view itself sampled before the label filter (4.7 k rows
         # of 20 k asked at 100 k users) and joined every date (10 s instead of 2.5).
@@ -36,7 +33,7 @@ def score_and_feature_drift_check(config: DriftConfig, duckdb: DuckDBResource, m
                 select * from {training_set.VIEW} where label_mature and as_of_date between ? and ?
             )
             select * from labelled using sample {REFERENCE_ROWS} rows (reservoir, 42)
-        """, [matured and matured - dt.timedelta(days=REFERENCE_DAYS), matured]).df()
+        """, training_set.labelled_window(con, REFERENCE_DAYS)).df()
         current = training_set.rows_on(con, training_set.latest_date(con))
     model = load_version(mlflow.model_name, version)
     for frame in (reference, current):

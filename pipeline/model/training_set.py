@@ -11,19 +11,24 @@ import datetime as dt
 VIEW = "main.churn_training_set"
 
 
+# The view's dates: label rows that have features.
+_DATES = "from main.churn_labels where as_of_date in (select distinct as_of_date from main.user_features)"
+
+
 def latest_date(con, mature: bool = False) -> dt.date | None:
     """The latest observation date of the training set (with a mature label, if asked)."""
-    return con.execute(f"""
-        select max(labels.as_of_date) from main.churn_labels as labels
-        where {'labels.label_mature' if mature else 'true'}
-          and labels.as_of_date in (select distinct as_of_date from main.user_features)
-    """).fetchone()[0]
+    return con.execute(f"select max(as_of_date) {_DATES}{' and label_mature' if mature else ''}").fetchone()[0]
 
 
 def observation_dates(con) -> list[dt.date]:
-    return [row[0] for row in con.execute(
-        "select distinct as_of_date from main.churn_labels "
-        "where as_of_date in (select distinct as_of_date from main.user_features) order by 1").fetchall()]
+    return [row[0] for row in con.execute(f"select distinct as_of_date {_DATES} order by 1").fetchall()]
+
+
+def labelled_window(con, days: int) -> list[dt.date | None]:
+    """[first, last] date of the `days` before the latest date with a mature label (both None
+    when no label has matured): the recent users whose outcome is known."""
+    last = latest_date(con, mature=True)
+    return [last and last - dt.timedelta(days=days), last]
 
 
 def rows_on(con, day: dt.date | None, order_by_user: bool = False):
