@@ -8,6 +8,8 @@ label rows that have features), and the reads filter on them.
 
 import datetime as dt
 
+import pandas as pd
+
 VIEW = "main.churn_training_set"
 
 
@@ -36,3 +38,14 @@ def rows_on(con, day: dt.date | None, order_by_user: bool = False):
     return con.execute(f"select * from {VIEW} where as_of_date = ?{' order by user_id' if order_by_user else ''}",
                        [day]).df()
 
+
+
+def rows_where(con, where: str = "true", params=(), max_rows: int | None = None) -> tuple[pd.DataFrame, float]:
+    """The view's rows matching `where` (a condition on the label columns: as_of_date,
+    label_mature, churned), and the share of users they come from. Past `max_rows`, a fixed share
+    of users is read with all their dates: a hash of user_id picks the same users on every read,
+    so memory stays bounded at any number of users (a million users are 27 M training rows)."""
+    matched = con.execute(f"select count(*) {_DATES} and ({where})", params).fetchone()[0]
+    share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
+    sample = "" if share == 1.0 else f" and hash(user_id) % 1000000 < {round(share * 1_000_000)}"
+    return con.execute(f"select * from {VIEW} where ({where}){sample}", params).df(), share

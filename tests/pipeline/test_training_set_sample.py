@@ -1,0 +1,46 @@
+"""Training-set reads past a row budget: a fixed sample of users, each with every date."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from pipeline.model import training_set
+
+
+@pytest.fixture()
+def con():
+    con = duckdb.connect()
+    dates = [dt.date(2026, 1, 1) + dt.timedelta(weeks=w) for w in range(4)]
+    con.execute("create table churn_labels (user_id varchar, as_of_date date, label_mature boolean, churned int)")
+    con.execute("create table user_features (user_id varchar, as_of_date date, visits int)")
+    for i in range(2000):
+        for w, day in enumerate(dates):
+            con.execute("insert into churn_labels values (?, ?, ?, ?)", [f"u{i}", day, w < 3, i % 3 == 0])
+    con.execute("insert into user_features select user_id, as_of_date, 1 from churn_labels")
+    con.execute(f"create view {training_set.VIEW} as select * from churn_labels join user_features using (user_id, as_of_date)")
+    return con
+
+
+def test_under_the_budget_every_row_is_read(con):
+    rows, share = training_set.rows_where(con, max_rows=10_000)
+    assert (len(rows), share) == (8000, 1.0)
+
+
+def test_past_the_budget_a_fixed_share_of_users_with_all_their_dates(con):
+    rows, share = training_set.rows_where(con, max_rows=2000)
+    assert share == pytest.approx(0.25)
+    assert 1500 < len(rows) < 2500  # a hash picks about a quarter of the users
+    assert (rows.groupby("user_id")["as_of_date"].nunique() == 4).all()  # a sampled user keeps every date
+    again, _ = training_set.rows_where(con, max_rows=2000)
+    assert set(again["user_id"]) == set(rows["user_id"])  # the same users on every read
+
+
+def test_the_condition_counts_against_the_budget(con):
+    last = dt.date(2026, 1, 15)
+    rows, share = training_set.rows_where(con, "label_mature and churned = 0 and as_of_date between ? and ?",
+                                          [last - dt.timedelta(days=7), last], max_rows=1000)
+    matched = 2 * sum(1 for i in range(2000) if i % 3 != 0)  # two mature dates in the window, non-churners
+    assert share == pytest.approx(1000 / matched)
+    assert (rows["churned"] == 0).all() and rows["label_mature"].all()
+    assert set(rows["as_of_date"].astype(str)) == {"2026-01-08", "2026-01-15"}
