@@ -42,16 +42,17 @@ run: setup manifest demo-data
 
 # Two workers (the 2-core target): a pipeline run is mostly one busy thread (dbt, Dagster,
 # training), so two modules' runs side by side nearly halve the wall time. loadscope keeps a
-# module's tests (and its shared pipeline run) on one worker.
-test: setup manifest
+# module's tests (and its shared pipeline run) on one worker. The spark extra is installed
+# for tests/spark (skipped where there is no Java; .ci/run installs it).
+test: setup-spark manifest
 	$(PY) -m pytest -n 2 --dist loadscope
+
+# The same dbt models on local Spark against DuckDB alone (needs Java 17; README, "Running on Spark").
+test-spark: setup-spark manifest
+	$(PY) -m pytest tests/spark
 
 # Kill -9 a run at load, dbt, training and publish; the next run must recover to a clean
 # run's tables (tests/integration/test_fault_injection.py; about four pipeline runs).
-# The same dbt models on local Spark against DuckDB (needs Java 17; README, "Running on Spark").
-test-spark: setup-spark manifest
-	$(PY) -m pytest -m spark tests/spark
-
 test-faults: setup manifest
 	$(PY) -m pytest -m faults tests/integration/test_fault_injection.py
 
@@ -68,8 +69,8 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
-# The spark extra (dbt-spark, pyspark: about 400 MB) only for those who run on Spark.
-# --inexact: keeps what setup installed; a later setup's exact sync drops the extra again.
+# The spark extra (dbt-spark, pyspark: about 400 MB) for the tests and for running on Spark,
+# not for make run. --inexact: keeps what setup installed.
 setup-spark: setup
 	$(UV) sync --frozen --inexact --extra spark --compile-bytecode --python $(PYTHON)
 
