@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.explain import _churn_probability, top_reasons
+from ml.explain import top_reasons
 from ml.frame import feature_matrix
+from ml.occlusion import Occlusion
 from ml.reasons import FALLING_ENGAGEMENT, OTHER, Words
 
 LEVEL_COLUMN = "active_days_30d"
@@ -60,15 +61,17 @@ def family_contributions(model, x: pd.DataFrame, levels: np.ndarray, references:
     """How much the family raises the user's risk: log-odds(x) - log-odds(x with the family's
     features at the comparable retained users' values), per user and family. Log-odds, not
     probability points: a user already near 1 still shows which family moved them there.
-    One prediction per family on the whole frame."""
-    base = _log_odds(_churn_probability(model, x))
+    One prediction per family, of the trees that read its features (ml/occlusion.py); `model`
+    may be an Occlusion of x already."""
+    occlusion = Occlusion.of(model, x)
+    base = _log_odds(occlusion.base)
     reference = references.reindex(levels)
+    every_row = np.ones(len(x), dtype=bool)
     out = {}
     for family, columns in families.items():
         typical = reference[columns].to_numpy()
-        occluded = x.copy()
-        occluded[columns] = np.where(np.isnan(typical), x[columns].to_numpy(), typical)
-        out[family] = base - _log_odds(_churn_probability(model, occluded))
+        values = np.where(np.isnan(typical), x[columns].to_numpy(), typical)
+        out[family] = base - _log_odds(occlusion.replaced(every_row, dict(zip(columns, values.T))))
     return pd.DataFrame(out, index=x.index)
 
 
@@ -128,7 +131,8 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
     shown = evidence_by_family(frame, evidence)
     names = sorted(shown)
     x = feature_matrix(frame, columns)
-    contributions = family_contributions(model, x, engagement_level(frame), references,
+    occlusion = Occlusion(model, x)  # the risky users' scores, predicted once for causes and symptom
+    contributions = family_contributions(occlusion, x, engagement_level(frame), references,
                                          {f: families[f] for f in names if f in families})
     # Named when the user's evidence is there, most risk first. A family the model gives no
     # weight (no feature of it, or an attribution of 0 or below) still counts after those that
@@ -147,7 +151,7 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
         result[f"cause_words_{i + 1}"] = _evidence_field(shown, cause, frame.index, "words")
     result["main_cause_evidence"] = _evidence_field(shown, result["cause_1"], frame.index, "sentence")
     engagement = [c for c in columns if words.get(c, (c, OTHER))[1] == FALLING_ENGAGEMENT]
-    symptom = top_reasons(model, frame, columns, 1, words=words, reference=symptom_reference, only=engagement)
+    symptom = top_reasons(occlusion, frame, columns, 1, words=words, reference=symptom_reference, only=engagement)
     result["symptom"] = symptom["reason_1"] if engagement else None
     return result
 

@@ -5,16 +5,15 @@ Contribution of feature f = p(x) - p(x with f set to the reference value), the r
 the median of the scored users unless given (e.g. training medians). Only features that RAISE
 risk become reasons, and a null feature is never a reason: "page loads over 3 s" cannot explain
 the risk of a user who loaded no page. Features sharing the same words (avg and count of slow
-replies) count once, at their largest contribution. Cost: one prediction per feature on the whole
-frame (~40 predictions for ~40 features), not one per user.
+replies) count once, at their largest contribution. Cost: one prediction per feature of the rows
+away from the reference, with only the trees that read the feature (ml/occlusion.py).
 """
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
 
-from ml.frame import feature_matrix, one_thread
+from ml.frame import feature_matrix
+from ml.occlusion import Occlusion
 from ml.reasons import Words, describe
 
 MIN_INCREASE = 0.01  # a reason must raise the churn probability by at least 1 point
@@ -57,43 +56,20 @@ def feature_contributions(model, x: pd.DataFrame, reference: dict | None = None,
                           only: list[str] | None = None) -> pd.DataFrame:
     """p(x) - p(x with the feature at its reference), per user and feature (of `only`, default
     all); 0 where x is null. Only the rows whose value differs from the reference are predicted
-    again (the others' contribution is exactly 0): most users sit at the typical value of many
-    features (no «share» lately, say), and the symptom of 20 k users took 8 s instead of 15."""
+    again (the others' contribution is exactly 0), and of a tree model only the trees that split
+    on the feature (ml/occlusion.py). `model` may be an Occlusion of x already."""
     reference = reference or x.median().to_dict()
-    base = _churn_probability(model, x)
-    read = features_read(model)
+    occlusion = Occlusion.of(model, x)
     out = {}
     for feature in only if only is not None else x.columns:
         value = reference.get(feature, np.nan)
         contribution = np.zeros(len(x))
-        if not pd.isna(value) and (read is None or feature in read):
+        if not pd.isna(value):
             moved = (x[feature].notna() & (x[feature] != value)).to_numpy()
             if moved.any():
-                contribution[moved] = base[moved] - _churn_probability(model, x[moved].assign(**{feature: value}))
+                contribution[moved] = occlusion.base[moved] - occlusion.replaced(moved, {feature: value})
         out[feature] = contribution
     return pd.DataFrame(out, index=x.index)
-
-
-def features_read(model) -> set[str] | None:
-    """The features a fitted model's prediction can depend on, when its trees say so: a feature
-    no tree splits on changes no prediction, so its contribution is exactly 0 without predicting
-    (a third of the symptom's predictions at 100 k users). None (every feature) for other models."""
-    estimator = model
-    if hasattr(model, "get_raw_model"):  # pyfunc -> sklearn; a baseline's python model has none
-        try:
-            estimator = model.get_raw_model()
-        except NotImplementedError:
-            return None
-    if isinstance(estimator, CalibratedClassifierCV):
-        parts = [features_read(c.estimator) for c in estimator.calibrated_classifiers_]
-        return None if any(p is None for p in parts) else set().union(*parts)
-    if isinstance(estimator, HistGradientBoostingClassifier) and hasattr(estimator, "feature_names_in_"):
-        split_on = set()
-        for iteration in estimator._predictors:  # one TreePredictor per class per iteration
-            for tree in iteration:
-                split_on.update(tree.nodes["feature_idx"][tree.nodes["is_leaf"] == 0].tolist())
-        return {estimator.feature_names_in_[i] for i in split_on}
-    return None
 
 
 def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None,
@@ -102,11 +78,3 @@ def reason_contributions(model, x: pd.DataFrame, reference: dict | None = None,
     by_feature = feature_contributions(model, x, reference, only)
     described = pd.MultiIndex.from_tuples([describe(f, words) for f in by_feature.columns])
     return by_feature.T.groupby(described.to_flat_index(), sort=True).max().T
-
-
-def _churn_probability(model, x: pd.DataFrame) -> np.ndarray:
-    with one_thread():
-        if hasattr(model, "predict_proba"):
-            return model.predict_proba(x)[:, 1]
-        output = np.asarray(model.predict(x), dtype=float)  # pyfunc logged with predict_proba
-    return output[:, 1] if output.ndim == 2 else output

@@ -17,6 +17,7 @@ from pipeline.model.risk_tiers import RiskTierConfig, risk_tiers
 
 REASON_COLUMNS = [f"{prefix}_{i}" for i in (1, 2, 3) for prefix in ("reason", "reason_family")]
 CAUSE_COLUMNS = ["main_cause", "main_cause_words", "main_cause_evidence", "symptom"]
+EXPLAIN_CHUNK = 50_000  # users explained at a time
 
 
 def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, words: dict, evidence: list[Evidence],
@@ -38,8 +39,12 @@ def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, words:
     explained = scores["risk_tier"].isin(["high", "medium"]).to_numpy()
     if not explained.any():  # nobody at risk: no reasons to give
         return scores.assign(**{column: None for column in CAUSE_COLUMNS + REASON_COLUMNS})
-    causes = explain_causes(model, features[explained], columns, words=words, evidence=evidence,
-                            references=retained_references(retained, columns), symptom_reference=reference)
+    references = retained_references(retained, columns)
+    risky = features[explained]
+    # In chunks: the trees' leaves kept per row (ml/occlusion.py) stay under 250 MB at any size.
+    causes = pd.concat([explain_causes(model, risky.iloc[start:start + EXPLAIN_CHUNK], columns, words=words,
+                                       evidence=evidence, references=references, symptom_reference=reference)
+                        for start in range(0, len(risky), EXPLAIN_CHUNK)])
     joined = scores.join(reasons_in_order(causes))
     # Unexplained rows as None, not float NaN: DuckDB reads an object column by sampling it, and
     # a NaN first could store the text 'nan' instead of NULL.

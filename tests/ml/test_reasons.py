@@ -101,32 +101,3 @@ def test_contributions_predicting_only_the_moved_rows_equal_occluding_every_row(
         expected = np.where(x[feature].isna(), 0.0, every_row)
         np.testing.assert_allclose(got[feature].to_numpy(), expected, rtol=0, atol=1e-12)
     assert (got["page_load_very_slow_share_30d"][x["page_load_very_slow_share_30d"] == reference["page_load_very_slow_share_30d"]] == 0).all()
-
-
-def test_a_feature_no_tree_splits_on_is_not_predicted_and_its_contribution_is_zero(users):
-    """features_read: the trees' split features, through a calibrated ensemble; a column the
-    model never splits on (constant here) gets 0 without a prediction, the rest as before."""
-    from sklearn.calibration import CalibratedClassifierCV
-
-    from ml.explain import features_read
-
-    frame, _ = users
-    x = frame[FEATURES].assign(constant=1.0, noise=frame["noise"])
-    model = CalibratedClassifierCV(HistGradientBoostingClassifier(max_iter=30, random_state=0), cv=3)
-    model.fit(x, frame["page_load_very_slow_share_30d"] > 0.5)
-    read = features_read(model)
-    assert "page_load_very_slow_share_30d" in read and "constant" not in read
-    reference = {**x.median().to_dict(), "constant": 0.0}  # every row "moved" for the constant
-    got = feature_contributions(model, x, reference)
-    base = model.predict_proba(x)[:, 1]
-    for feature in x.columns:
-        every_row = base - model.predict_proba(x.assign(**{feature: reference[feature]}))[:, 1]
-        expected = np.where(x[feature].isna(), 0.0, every_row)
-        np.testing.assert_allclose(got[feature].to_numpy(), expected, rtol=0, atol=1e-12)
-    assert features_read(object()) is None  # a model it cannot read: every feature is tried
-
-    class PythonModel:  # what a pyfunc of a baseline's python model does
-        def get_raw_model(self):
-            raise NotImplementedError("`get_raw_model` is not implemented by the underlying model")
-
-    assert features_read(PythonModel()) is None

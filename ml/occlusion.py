@@ -1,0 +1,153 @@
+"""P(churn) of the same users with some features replaced: the predictions behind reasons and
+causes (many replacements of one frame).
+
+A gradient-boosted model's raw score is its baseline plus the sum of its trees' leaves, and a
+tree that never splits on a feature gives the same leaf whatever that feature holds. So for the
+champion (HistGradientBoosting, alone or in a sigmoid- or isotonic-calibrated ensemble) a
+replacement predicts again only the trees that split on the replaced features, only for the
+rows whose values change, in place of their stored leaves (each tree's leaf for each row, kept:
+8 bytes x trees x rows, 290 MB for 60 k rows of the 3 x 200-tree champion): the probabilities
+of predicting every tree again, to float rounding (tests/ml/test_occlusion.py). Any other model
+(a baseline, a pipeline) is predicted whole.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from ml.frame import one_thread
+
+AGREEMENT = 1e-9  # the stored scores must match the model's own prediction this closely
+
+
+@dataclass
+class _Trees:
+    """One HistGradientBoosting model of the ensemble, its calibrator, and for the rows of x
+    each tree's leaf (`leaf`, rows x iterations) and their sum, the raw score (`raw`)."""
+
+    model: HistGradientBoostingClassifier
+    calibrator: object | None  # None: the model's own sigmoid
+    trees_on: dict[int, list[int]] = field(init=False)  # feature index -> iterations that split on it
+    leaf: np.ndarray = field(init=False)
+    raw: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.trees_on = {}
+        for i, (tree,) in enumerate(self.model._predictors):
+            for j in np.unique(tree.nodes["feature_idx"][tree.nodes["is_leaf"] == 0]):
+                self.trees_on.setdefault(int(j), []).append(i)
+
+    def predict(self, x: np.ndarray) -> None:
+        """Each tree's leaf for the rows of x, and the raw scores: as the model's own
+        prediction (sklearn's _predict_iterations), tree by tree, one thread."""
+        bitsets, index_map = self.model._bin_mapper.make_known_categories_bitsets()
+        self.leaf = np.empty((len(x), len(self.model._predictors)))
+        for i, (tree,) in enumerate(self.model._predictors):
+            self.leaf[:, i] = tree.predict(x, bitsets, index_map, 1)
+        self.raw = self.model._baseline_prediction[0] + np.zeros(len(x))
+        for i in range(self.leaf.shape[1]):  # summed in the model's order: its very raw scores
+            self.raw += self.leaf[:, i]
+
+    def leaves(self, x: np.ndarray, iterations: list[int]) -> np.ndarray:
+        """The sum of the given iterations' tree leaves for the rows of x."""
+        out = np.zeros((len(x), 1), order="F")
+        self.model._predict_iterations(x, [self.model._predictors[i] for i in iterations], out, False, 1)
+        return out[:, 0]
+
+    def probability(self, raw: np.ndarray) -> np.ndarray:
+        return self.calibrator.predict(raw) if self.calibrator is not None else expit(raw)
+
+
+class Occlusion:
+    """`base`: P(churn) of every row of x; `replaced(rows, values)`: P(churn) of those rows with
+    the given columns set to the values (a number, or one per selected row)."""
+
+    def __init__(self, model, x: pd.DataFrame):
+        self.model, self.x = model, x
+        self._parts = _tree_parts(model, x)
+        if self._parts:
+            names = self._parts[0].model.feature_names_in_
+            self._column = {name: j for j, name in enumerate(names)}
+            self._x = x[list(names)].to_numpy(dtype=np.float64)
+            for part in self._parts:
+                part.predict(self._x)
+            self.base = self._probability([part.raw for part in self._parts])
+            # Only while the stored scores are the model's own (a wrapper could change them).
+            if np.abs(self.base[:64] - _churn_probability(model, x.iloc[:64])).max() > AGREEMENT:
+                self._parts = None
+        if not self._parts:
+            self.base = _churn_probability(model, x) if len(x) else np.zeros(0)
+
+    @classmethod
+    def of(cls, model, x: pd.DataFrame) -> "Occlusion":
+        """An Occlusion of x: the one given as `model` if it is one over x's rows and columns."""
+        if isinstance(model, Occlusion):
+            if not (model.x.index.equals(x.index) and list(model.x.columns) == list(x.columns)):
+                raise ValueError("this Occlusion was made for other rows or columns")
+            return model
+        return cls(model, x)
+
+    def replaced(self, rows: np.ndarray, values: dict) -> np.ndarray:
+        rows = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows)
+        if not self._parts:
+            return _churn_probability(self.model, self.x.iloc[rows].assign(**values))
+        old = self._x[rows]
+        new = old.copy()
+        columns = [self._column[name] for name in values if name in self._column]  # others change nothing
+        for j, value in zip(columns, (v for name, v in values.items() if name in self._column)):
+            new[:, j] = value
+        changed = np.flatnonzero(((new != old) & ~(np.isnan(new) & np.isnan(old))).any(axis=1))
+        raws = []
+        for part in self._parts:
+            raw = part.raw[rows].copy()
+            iterations = sorted({i for j in columns for i in part.trees_on.get(j, ())})
+            if iterations and len(changed):  # their new leaves in place of the stored ones
+                stored = part.leaf[np.ix_(rows[changed], iterations)].sum(axis=1)
+                raw[changed] += part.leaves(new[changed], iterations) - stored
+            raws.append(raw)
+        return self._probability(raws)
+
+    def _probability(self, raws: list[np.ndarray]) -> np.ndarray:
+        """The mean of the parts' probabilities, as CalibratedClassifierCV.predict_proba takes it."""
+        return sum(part.probability(raw) for part, raw in zip(self._parts, raws)) / len(raws)
+
+
+def _tree_parts(model, x: pd.DataFrame) -> list[_Trees] | None:
+    """The HistGradientBoosting models (with their calibrators) whose mean is the model's
+    P(churn), or None for any other model (or one that needs columns x lacks)."""
+    if not len(x):
+        return None
+    estimator = model
+    if hasattr(model, "get_raw_model"):  # pyfunc -> sklearn; a baseline's python model has none
+        try:
+            estimator = model.get_raw_model()
+        except NotImplementedError:
+            return None
+    if isinstance(estimator, CalibratedClassifierCV):
+        parts = []
+        for calibrated in estimator.calibrated_classifiers_:
+            if calibrated.method not in ("sigmoid", "isotonic") or len(calibrated.calibrators) != 1 \
+                    or not _plain_binary_trees(calibrated.estimator, x):
+                return None
+            parts.append(_Trees(calibrated.estimator, calibrated.calibrators[0]))
+        return parts
+    return [_Trees(estimator, None)] if _plain_binary_trees(estimator, x) else None
+
+
+def _plain_binary_trees(estimator, x: pd.DataFrame) -> bool:
+    """A fitted binary HistGradientBoostingClassifier on numeric columns that x has."""
+    return (isinstance(estimator, HistGradientBoostingClassifier) and hasattr(estimator, "feature_names_in_")
+            and estimator.n_trees_per_iteration_ == 1 and estimator.is_categorical_ is None
+            and set(estimator.feature_names_in_) <= set(x.columns))
+
+
+def _churn_probability(model, x: pd.DataFrame) -> np.ndarray:
+    with one_thread():
+        if hasattr(model, "predict_proba"):
+            return model.predict_proba(x)[:, 1]
+        output = np.asarray(model.predict(x), dtype=float)  # pyfunc logged with predict_proba
+    return output[:, 1] if output.ndim == 2 else output
