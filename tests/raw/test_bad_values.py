@@ -16,6 +16,7 @@ import pytest
 import pipeline.raw.validate as validate_module
 from pipeline.raw.load import prepare_day, write_day
 from pipeline.raw.mapping import MappingError, load_mapping
+import pipeline.raw.read as read_module
 from pipeline.raw.read import LandingFileError, ignored_files
 from pipeline.settings import DEFAULT_MAPPING_FILE
 
@@ -317,3 +318,32 @@ def test_a_csv_header_naming_a_column_twice_fails_the_day_naming_file_and_column
     landing = land(tmp_path, "twice.csv", "user_id,event_time,event_type,user_id\nu1,2026-03-01 10:00:00,order,u2\n")
     with pytest.raises(LandingFileError, match=r"twice\.csv: the header names columns \['user_id'\] more than once"):
         prepare_day(landing, DAY, load_mapping(DEFAULT_MAPPING_FILE))
+
+
+# Quoted delimiters and quotes, quotes inside a bare field, spaces, a byte-order mark, Windows
+# line ends, empty fields, text in other scripts: what Arrow reads must be what the csv module reads.
+PLAIN_CSV_VARIANTS = {
+    "quotes": HEADER + 'e1,"u,1",2026-03-01 10:00:00,order,5,,"say ""hi"", twice"\ne2,u2,2026-03-01,visit,,,\n',
+    "bare quotes and spaces": HEADER + 'e1, u1 ,2026-03-01 10:00:00,order,5,,a "quoted" word\ne2,u2,,,,,\n',
+    "bom and crlf": "\ufeff" + HEADER.replace("\n", "\r\n") + "e1,u1,2026-03-01 10:00:00,order,5,,物流\r\n",
+    "no final line end": HEADER + "e1,u1,2026-03-01 10:00:00,order,5,,ok",
+    "header only": HEADER,
+}
+
+
+@pytest.mark.parametrize("content", PLAIN_CSV_VARIANTS.values(), ids=PLAIN_CSV_VARIANTS.keys())
+def test_the_fast_csv_reader_reads_a_plain_file_as_the_csv_module_does(tmp_path, content):
+    path = tmp_path / "a.csv"
+    path.write_bytes(content.encode("utf-8"))
+    fast = read_module._read_plain_delimited(path.read_bytes(), ",")
+    assert fast is not None, "a plain file is read by Arrow"
+    pd.testing.assert_frame_equal(fast, read_module._read_delimited_by_record(path, open, ","), check_dtype=False,
+                                  check_index_type=False)
+
+
+@pytest.mark.parametrize("content", [HEADER + GOOD_ROW + "\n" + GOOD_ROW, HEADER + GOOD_ROW + 'e9,u9,,,,,"two\nlines"\n',
+                                     HEADER + GOOD_ROW + "e9,u9\n", HEADER.encode() + b"e9,\xff\xfe,,,,,\n"],
+                         ids=["blank line", "field over two lines", "short row", "not utf-8"])
+def test_files_that_are_not_plain_are_left_to_the_csv_module(content):
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    assert read_module._read_plain_delimited(data, ",") is None
