@@ -42,10 +42,11 @@ run: setup manifest demo-data
 
 # Two workers (the 2-core target): a pipeline run is mostly one busy thread (dbt, Dagster,
 # training), so two modules' runs side by side nearly halve the wall time. loadscope keeps a
-# module's tests (and its shared pipeline run) on one worker. The spark extra is installed
+# module's tests (and its shared pipeline run) on one worker, in collection order (the longest,
+# tests/spark, first: tests/conftest.py). The spark extra is installed
 # for tests/spark (skipped where there is no Java; .ci/run installs it).
 test: setup-spark manifest
-	$(PY) -m pytest -n 2 --dist loadscope
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 # The same dbt models on local Spark against DuckDB alone (needs Java 17; README, "Running on Spark").
 test-spark: setup-spark manifest
