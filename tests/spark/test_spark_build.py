@@ -87,8 +87,12 @@ def spark_connect_server(data: Path):
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": spark / "warehouse",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark / 'metastore_db'};create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark}",
-        "spark.driver.memory": "2g",  # beside the other pytest worker
+        # A short-lived JVM on tiny data: compiling (Java's JIT, Spark's generated code) would
+        # cost more CPU than it saves, beside the other pytest worker.
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark} -XX:TieredStopAtLevel=1",
+        "spark.sql.codegen.wholeStage": "false",
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+        "spark.driver.memory": "2g",
         "spark.sql.shuffle.partitions": 4, "spark.default.parallelism": 2, "spark.ui.enabled": "false",
     }
     log_path = spark / "connect_server.log"
