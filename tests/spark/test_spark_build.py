@@ -1,7 +1,8 @@
 """The same dbt models on Spark: a small demo run by the pipeline on DuckDB and, through the
-same Dagster job, on local Spark (dbt-spark's session target, CHURN_ENGINE=spark), then the
-next day's incremental models on both, and the key marts compared: equal keys, equal integers and texts, floats
-within 1e-9 relative. Spark's tables are read back from their Parquet files."""
+same Dagster job, on a local Spark Connect server (dbt-spark's session target, CHURN_ENGINE=spark,
+SPARK_REMOTE), then the next day's incremental models on both, and the key marts compared: equal
+keys, equal integers and texts, floats within 1e-9 relative. Spark's tables are read back from
+their Parquet files."""
 
 import contextlib
 import datetime as dt
