@@ -39,43 +39,50 @@ def loop(tmp_path_factory, pipeline_runner):
     runner = pipeline_runner(data, dbt_vars=json.dumps(VARS))
     windows = first_run.windows(runner.settings)  # the test logs' 30-day horizon is the longest
     next_last = END + dt.timedelta(days=windows.after_decision)
-    features_before = {}
-
-    marks = {}
+    features_before, labels_before = {}, {}
+    marks, label_marks = {}, {}
 
     def decide():  # the pipeline on the history up to the decision day, where `make run` calls pipeline.cli
         assert runner.run(FIRST, LAST, diagnostics=False).success
         features_before.update(per_date_digest(runner.settings.warehouse))
         marks.update(mark_older_rows(runner.settings.warehouse))
+        labels_before.update(labels_digest(runner.settings.warehouse))
+        label_marks.update(flip_labels(runner.settings.warehouse))
 
     first_run.play(data, decide, windows, users=6000, days=DAYS + windows.after_decision, end_date=next_last,
                    seed=11)
     assert runner.run(f"{END + dt.timedelta(days=1)}", f"{next_last}", diagnostics=False).success
     still_marked = unmark(runner.settings.warehouse, marks)
+    labels_still_flipped = unflip_labels(runner.settings.warehouse, label_marks)
     plan = serving_of(runner.settings, f"select * from action_assignments where decision_date = '{LAST}'")
     return {"data": data, "plan": plan, "settings": runner.settings, "next_last": f"{next_last}",
-            "windows": windows, "features_before": features_before, "marks": marks, "still_marked": still_marked}
+            "windows": windows, "features_before": features_before, "marks": marks, "still_marked": still_marked,
+            "labels_before": labels_before, "labels_still_flipped": labels_still_flipped}
 
 
 MARK = -7777
 
 
 def mark_older_rows(warehouse) -> dict:
-    """Overwrite one number of one row of an older date (two weeks or more before the latest, so
-    still on the spine after the later days) in each per-date table with MARK: a later run that
-    recomputed that date would put the real value back. {table: (column, user, date, value)}."""
+    """Overwrite one value of one row of an older date (45 days or more before the latest: still
+    on the spine after the later days, and with labels past their 30-day horizon, which the
+    later run does not rebuild from user_churn_status) in each per-date table: its first number with
+    MARK, or where it has none its first flag with the opposite. A later run that recomputed
+    that date would put the real value back. {table: (column, user, date, value, mark)}."""
     marks = {}
     with duckdb.connect(str(warehouse)) as con:
         for table in PER_DATE:
-            column = con.execute("select column_name from information_schema.columns where table_name = ? "
-                                 "and data_type in ('INTEGER', 'BIGINT', 'DOUBLE') order by ordinal_position limit 1", [table]).fetchone()
+            column = con.execute("select column_name, data_type from information_schema.columns where table_name = ? "
+                                 "and data_type in ('INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN') "
+                                 "order by data_type = 'BOOLEAN', ordinal_position limit 1", [table]).fetchone()
             row = con.execute(f"select user_id, as_of_date, {column[0]} from {table} where {column[0]} is not null "
-                              f"and as_of_date <= (select max(as_of_date) from {table}) - 14 "
+                              f"and as_of_date <= (select max(as_of_date) from {table}) - 45 "
                               f"order by as_of_date desc, user_id limit 1").fetchone() if column else None
             if row:  # (an event type's column is keyed by user and type: the first type is the one marked)
-                con.execute(f"update {table} set {column[0]} = {MARK} where rowid = (select min(rowid) from {table} "
-                            f"where user_id = ? and as_of_date = ? and {column[0]} = ?)", list(row))
-                marks[table] = (column[0], *row)
+                mark = (not row[2]) if column[1] == "BOOLEAN" else MARK
+                con.execute(f"update {table} set {column[0]} = ? where rowid = (select min(rowid) from {table} "
+                            f"where user_id = ? and as_of_date = ? and {column[0]} = ?)", [mark, *row])
+                marks[table] = (column[0], *row, mark)
     return marks
 
 
@@ -83,13 +90,47 @@ def unmark(warehouse, marks) -> dict:
     """Put the real values back; {table: whether the mark had survived the later run}."""
     survived = {}
     with duckdb.connect(str(warehouse)) as con:
-        for table, (column, user, day, value) in marks.items():
-            found = con.execute(f"select count(*) from {table} where user_id = ? and as_of_date = ? and {column} = {MARK}",
-                                [user, day]).fetchone()[0]
+        for table, (column, user, day, value, mark) in marks.items():
+            found = con.execute(f"select count(*) from {table} where user_id = ? and as_of_date = ? and {column} = ?",
+                                [user, day, mark]).fetchone()[0]
             survived[table] = found == 1
-            con.execute(f"update {table} set {column} = ? where user_id = ? and as_of_date = ? and {column} = {MARK}",
-                        [value, user, day])
+            con.execute(f"update {table} set {column} = ? where user_id = ? and as_of_date = ? and {column} = ?",
+                        [value, user, day, mark])
     return survived
+
+
+def labels_digest(warehouse) -> dict:
+    """{as_of_date: (rows, digest of every column, all labels mature)} of churn_labels."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select as_of_date, count(*), sum(hash(user_id, churned, label_mature, horizon_days, "
+                           "churn_definition)), bool_and(label_mature) from churn_labels group by as_of_date").fetchall()
+    return {day: (n, digest, mature) for day, n, digest, mature in rows}
+
+
+def flip_labels(warehouse) -> dict:
+    """Flip `churned` of one user on the latest date whose labels are mature and on the earliest
+    immature one: a later run must keep the first (a closed window is never recomputed) and
+    recompute the second. {'mature' | 'immature': (user, date, flipped value)}."""
+    flipped = {}
+    with duckdb.connect(str(warehouse)) as con:
+        for which, dates in {"mature": "max(as_of_date) filter (where label_mature)",
+                             "immature": "min(as_of_date) filter (where not label_mature)"}.items():
+            user, day, churned = con.execute(f"select user_id, as_of_date, churned from churn_labels "
+                                             f"where as_of_date = (select {dates} from churn_labels) "
+                                             f"order by user_id limit 1").fetchone()
+            con.execute("update churn_labels set churned = ? where user_id = ? and as_of_date = ?", [1 - churned, user, day])
+            flipped[which] = (user, day, 1 - churned)
+    return flipped
+
+
+def unflip_labels(warehouse, flipped) -> dict:
+    """{'mature' | 'immature': whether the flipped label was still flipped}; the mature one set back."""
+    with duckdb.connect(str(warehouse)) as con:
+        still = {which: con.execute("select count(*) from churn_labels where user_id = ? and as_of_date = ? and churned = ?",
+                                    [user, day, value]).fetchone()[0] == 1 for which, (user, day, value) in flipped.items()}
+        user, day, value = flipped["mature"]
+        con.execute("update churn_labels set churned = ? where user_id = ? and as_of_date = ?", [1 - value, user, day])
+    return still
 
 
 # The incremental feature tables (dbt_project/models/features/per_date/), one row set per date.
@@ -215,8 +256,22 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
         assert len(unchanged) >= 10 and len(unchanged) == len(dates_before & dates_after), table
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(loop["settings"].warehouse, copy)
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "path:models/features/per_date",
-                    "--full-refresh", "--profiles-dir", ".", "--vars", json.dumps(VARS), "--quiet",
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "path:models/features/per_date", "churn_labels",
+                    "--full-refresh", "--profiles-dir", ".", "--vars", loop["settings"].dbt_vars_with(), "--quiet",
                     "--target-path", str(tmp_path / "target")],
                    cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)
     assert per_date_digest(copy) == after
+    assert labels_digest(copy) == labels_digest(loop["settings"].warehouse)
+
+
+def test_a_later_run_recomputes_only_the_labels_whose_window_was_open(loop):
+    """Labels of dates whose horizon had closed are kept as they were (a flipped one stayed
+    flipped); the open ones are recomputed (a flipped one was put right) and the new dates added.
+    The full rebuild of the test above equals the result."""
+    before, after = loop["labels_before"], labels_digest(loop["settings"].warehouse)
+    assert loop["labels_still_flipped"] == {"mature": True, "immature": False}
+    closed = [day for day, (_, _, mature) in before.items() if mature]
+    assert len(closed) >= 5 and all(after[day] == before[day] for day in closed)
+    still_open = [day for day, (_, _, mature) in before.items() if not mature]
+    assert still_open and any(after[day] != before[day] for day in still_open)
+    assert set(after) - set(before), "the later days add observation dates"

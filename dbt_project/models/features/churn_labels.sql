@@ -2,13 +2,33 @@
 -- user does what the churn definition calls churn in the churn_horizon_days after the date
 -- (macro churn_outcomes). Labels whose window extends past the last loaded day are
 -- immature: kept for scoring, never used for training or evaluation.
+-- Incremental: a label changes only while its window is open, so a run computes the dates
+-- the features build (new dates, the scoring date, dates from a reloaded landing day on),
+-- the dates whose labels were immature, and the dates whose window takes in a reloaded
+-- landing day (run_var start_date). A closed window's label is never recomputed.
 {%- set horizon = number_var('churn_horizon_days') %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+    partition_by='as_of_date' if target.type == 'spark' else none,
+    unique_key='as_of_date',
+    on_schema_change='fail',
+    post_hook="{{ keep_observation_dates_only() }}",
+) }}
+-- depends_on: {{ ref('int_observation_dates') }}
 
 with
 
 spine as (
     select user_id, as_of_date from {{ ref('user_churn_status') }}
     where on_churn_spine
+    {%- if is_incremental() %}
+        and (as_of_date in ({{ observation_dates_to_build() }})
+             or as_of_date in (select distinct as_of_date from {{ this }} where not label_mature)
+             {%- if run_var('start_date') %}
+             or as_of_date >= {{ dbt.dateadd('day', -horizon, 'cast(' ~ quoted(run_var('start_date')) ~ ' as date)') }}
+             {%- endif %})
+    {%- endif %}
 ),
 
 outcomes as (

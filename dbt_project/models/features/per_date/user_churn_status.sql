@@ -10,10 +10,13 @@
 -- manifest is parsed with the default vars: declare the dependency whatever the definition,
 -- so that Dagster loads raw_subscriptions before the churn spine.
 -- depends_on: {{ source('raw', 'subscriptions') }}
+-- Incremental like the features: a date's status looks back only, so it is computed once.
+-- depends_on: {{ ref('int_observation_dates') }}
 with
 
 spine as (
     select user_id, as_of_date from {{ ref('user_features') }}
+    {{ only_dates_to_build() }}
 ),
 
 status as (
