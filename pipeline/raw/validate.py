@@ -196,7 +196,10 @@ def drop_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     from the kept row, and where that row came from (kept_source_file, kept_source_line)."""
     has_id = events["event_id"].notna()
     by_id = has_id & events.duplicated(subset=["event_id"])
-    same_row = ~has_id & events.duplicated(subset=list(CANONICAL_COLUMNS))
+    # Whole rows are compared only where there is no id (hashing every column of every row
+    # was a fifth of a large day's load).
+    same_row = pd.Series(False, index=events.index)
+    same_row[~has_id] = events.loc[~has_id].duplicated(subset=list(CANONICAL_COLUMNS))
     kept = events.loc[~(by_id | same_row)]
     repeats = events.loc[by_id].copy()
     first = kept.loc[kept["event_id"].notna()].set_index("event_id").reindex(repeats["event_id"])
