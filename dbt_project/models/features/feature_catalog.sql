@@ -65,10 +65,21 @@ per_type as (
 -- Families whose declared evidence this log fills (slow replies, from reply times). A type's
 -- count is then no evidence of the family: the declared column says which of the user's
 -- contacts went wrong, where any «cs_contact» would name service for every user who asked.
+-- One pass over the training set for every declared evidence column: an `exists` per column
+-- read the whole training set (a view of every feature model) once each, 93 s of a full build
+-- at a million users.
+evidence_present as (
+    select
+        count(*) as training_rows
+        {%- for name, words, family, is_feature, evidence in declared if evidence %},
+        max(case when {{ adapter.quote(name) }} > 0 then 1 else 0 end) as present_{{ loop.index }}
+        {%- endfor %}
+    from {{ ref('churn_training_set') }}
+),
+
 filled as (
     {%- for name, words, family, is_feature, evidence in declared if evidence %}
-    select {{ quoted(family) }} as family
-    where exists (select 1 from {{ ref('churn_training_set') }} where {{ adapter.quote(name) }} > 0)
+    select {{ quoted(family) }} as family from evidence_present where present_{{ loop.index }} = 1
     union all
     {%- endfor %}
     select cast(null as {{ dbt.type_string() }}) as family where 1 = 0
