@@ -5,16 +5,9 @@
 -- Incremental: a label changes only while its window is open, so a run computes the dates
 -- the features build (new dates, the scoring date, dates from a reloaded landing day on),
 -- the dates whose labels were immature, and the dates whose window takes in a reloaded
--- landing day (run_var start_date). A closed window's label is never recomputed.
+-- landing day (run_var start_date). A closed window's label is never recomputed. Configured
+-- as the per-date models are (dbt_project.yml).
 {%- set horizon = number_var('churn_horizon_days') %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
-    partition_by='as_of_date' if target.type == 'spark' else none,
-    unique_key='as_of_date',
-    on_schema_change='fail',
-    post_hook="{{ keep_observation_dates_only() }}",
-) }}
 -- depends_on: {{ ref('int_observation_dates') }}
 
 with

@@ -70,6 +70,7 @@ per_type as (
 -- at a million users.
 evidence_present as (
     select
+        {#- count(*): the select list is never empty, even in a log without evidence columns #}
         count(*) as training_rows
         {%- for name, words, family, is_feature, evidence in declared if evidence %},
         max(case when {{ adapter.quote(name) }} > 0 then 1 else 0 end) as present_{{ loop.index }}
