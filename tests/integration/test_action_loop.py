@@ -48,11 +48,12 @@ def loop(tmp_path_factory, pipeline_runner):
         marks.update(mark_older_rows(runner.settings.warehouse))
         labels_before.update(labels_digest(runner.settings.warehouse))
         label_marks.update(flip_labels(runner.settings.warehouse))
+        marks.update(mark_cause_counts(runner.settings.warehouse))
 
     first_run.play(data, decide, windows, users=6000, days=DAYS + windows.after_decision, end_date=next_last,
                    seed=11)
     assert runner.run(f"{END + dt.timedelta(days=1)}", f"{next_last}", diagnostics=False).success
-    still_marked = unmark(runner.settings.warehouse, marks)
+    still_marked = unmark_cause_counts(runner.settings.warehouse, marks) | unmark(runner.settings.warehouse, marks)
     labels_still_flipped = unflip_labels(runner.settings.warehouse, label_marks)
     plan = serving_of(runner.settings, f"select * from action_assignments where decision_date = '{LAST}'")
     return {"data": data, "plan": plan, "settings": runner.settings, "next_last": f"{next_last}",
@@ -131,6 +132,37 @@ def unflip_labels(warehouse, flipped) -> dict:
         user, day, value = flipped["mature"]
         con.execute("update churn_labels set churned = ? where user_id = ? and as_of_date = ?", [1 - value, user, day])
     return still
+
+
+CAUSE_COUNTS, CAUSE_MARK = "int_cause_churn_by_date", 1_000_000
+
+
+def mark_cause_counts(warehouse) -> dict:
+    """As mark_older_rows, for the cause counts (a row per family and date, not per user): the
+    users_affected of the latest date whose labels are mature, which a later run keeps. The mark
+    is a million more users, not MARK: the diagnosis built from it must still pass its tests."""
+    with duckdb.connect(str(warehouse)) as con:
+        family, day, value = con.execute(f"select cause_family, as_of_date, users_affected from {CAUSE_COUNTS} "
+                                         f"where labels_mature order by as_of_date desc, cause_family limit 1").fetchone()
+        con.execute(f"update {CAUSE_COUNTS} set users_affected = ? where cause_family = ? and as_of_date = ?",
+                    [value + CAUSE_MARK, family, day])
+    return {CAUSE_COUNTS: (family, day, value)}
+
+
+def unmark_cause_counts(warehouse, marks) -> dict:
+    """Put the real value back (the mark taken out of `marks`); {table: whether the mark survived}."""
+    family, day, value = marks.pop(CAUSE_COUNTS)
+    with duckdb.connect(str(warehouse)) as con:
+        survived = con.execute(f"select count(*) from {CAUSE_COUNTS} where cause_family = ? and as_of_date = ? "
+                               f"and users_affected = ?", [family, day, value + CAUSE_MARK]).fetchone()[0] == 1
+        con.execute(f"update {CAUSE_COUNTS} set users_affected = ? where cause_family = ? and as_of_date = ? "
+                    f"and users_affected = ?", [value, family, day, value + CAUSE_MARK])
+    return {CAUSE_COUNTS: survived}
+
+
+def cause_counts(warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select * from {CAUSE_COUNTS} order by cause_family, as_of_date").df()
 
 
 # The incremental feature tables (dbt_project/models/features/per_date/), one row set per date.
@@ -247,6 +279,7 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
     assert {t for t, _ in after} == set(PER_DATE) - {"user_subscription_features"}
     # An old date's rows were not rewritten: a value overwritten by hand between the runs stayed.
     assert set(loop["marks"]) == {t for t, _ in after}
+    assert set(loop["still_marked"]) == {t for t, _ in after} | {CAUSE_COUNTS}
     assert all(loop["still_marked"].values()), loop["still_marked"]
     for table in {t for t, _ in after}:
         dates_before = {day for t, day in before if t == table}
@@ -257,11 +290,13 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(loop["settings"].warehouse, copy)
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "path:models/features/per_date", "churn_labels",
+                    CAUSE_COUNTS,
                     "--full-refresh", "--profiles-dir", ".", "--vars", loop["settings"].dbt_vars_with(), "--quiet",
                     "--target-path", str(tmp_path / "target")],
                    cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)
     assert per_date_digest(copy) == after
     assert labels_digest(copy) == labels_digest(loop["settings"].warehouse)
+    pd.testing.assert_frame_equal(cause_counts(copy), cause_counts(loop["settings"].warehouse))
 
 
 def test_a_later_run_recomputes_only_the_labels_whose_window_was_open(loop):

@@ -14,14 +14,7 @@ with
 
 spine as (
     select user_id, as_of_date from {{ ref('user_churn_status') }}
-    where on_churn_spine
-    {%- if is_incremental() %}
-        and (as_of_date in ({{ observation_dates_to_build() }})
-             or as_of_date in (select distinct as_of_date from {{ this }} where not label_mature)
-             {%- if run_var('start_date') %}
-             or as_of_date >= {{ dbt.dateadd('day', -horizon, 'cast(' ~ quoted(run_var('start_date')) ~ ' as date)') }}
-             {%- endif %})
-    {%- endif %}
+    where on_churn_spine and ({{ dates_with_open_labels('label_mature') }})
 ),
 
 outcomes as (

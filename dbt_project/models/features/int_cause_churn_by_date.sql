@@ -1,0 +1,119 @@
+-- The counting behind churn_cause_diagnosis, per cause family and observation date: the users
+-- with evidence of the cause, and how often they churned against comparable users without
+-- it. Comparable = the same date, engagement level (active days in the last 30, as the
+-- per-user causes in ml/causes.py), value level (spend in the last 90 days: none, or the
+-- date's lower, middle or upper third of spenders) and number of other causes with evidence
+-- (0, 1, 2+). Within each such stratum the unaffected users' churn rate is what the affected
+-- would have had without the cause: expected_churned sums affected users x that rate over
+-- the strata that have both. Only users the shop still has on the date count (churn_status
+-- 'active'): a user already lapsed is churned whatever happens next, and their old
+-- grievances would be counted again on every later date.
+-- Incremental, as churn_labels: a date's counts change only while its labels do, so a run
+-- counts the dates the features build and those whose labels were immature (reading every
+-- date of churn_training_set went out of memory at a million users). A change of the
+-- evidence columns (feature_catalog) counts every date again.
+-- depends_on: {{ ref('feature_catalog') }}
+-- depends_on: {{ ref('int_observation_dates') }}
+{%- set evidence = cause_evidence_columns() %}
+{%- set families = evidence | map(attribute=1) | unique | list %}
+{%- set definition = [] %}
+{%- for column, family in evidence %}{% do definition.append(column ~ ':' ~ family) %}{% endfor %}
+{%- set evidence_definition = local_md5(definition | join(',')) %}
+
+with
+
+rows as (
+    select
+        user_id,
+        as_of_date,
+        churned,
+        label_mature,
+        {{ engagement_level('coalesce(active_days_30d, 0)') }} as engagement_level,
+        cast(coalesce(order_value_90d, 0) as decimal(18, 2)) as revenue_90d
+        {%- for family in families %}
+        {%- set flags = [] %}
+        {%- for column, f in evidence if f == family %}{% do flags.append('coalesce(' ~ column ~ ', 0) > 0') %}{% endfor %},
+        case when {{ flags | join(' or ') }} then 1 else 0 end as has_cause_{{ loop.index }}
+        {%- endfor %}
+    from {{ ref('churn_training_set') }}
+    where churn_status = 'active'
+    {%- if is_incremental() %}
+        and ({{ dates_with_open_labels('labels_mature') }}
+             or as_of_date in (select distinct as_of_date from {{ this }}
+                               where evidence_definition <> {{ quoted(evidence_definition) }}))
+    {%- endif %}
+),
+
+valued as (
+    select
+        *,
+        case when revenue_90d = 0 then 0 else 1 + ntile(3) over (
+            partition by as_of_date, revenue_90d = 0 order by revenue_90d, user_id) end as value_level
+    from rows
+),
+
+-- One row per user, date and cause family. Users with other causes churn more whatever this
+-- one does, so how many other causes a user has (0, 1, 2+) is part of "comparable" too.
+per_family as (
+    {%- for family in families %}
+    {%- set this_family = loop.index %}
+    select
+        {{ quoted(family) }} as cause_family,
+        user_id, as_of_date, churned, label_mature, engagement_level, value_level, revenue_90d,
+        has_cause_{{ this_family }} = 1 as affected,
+        least(2, 0 {%- for other in families %}{% if loop.index != this_family %} + has_cause_{{ loop.index }}{% endif %}{% endfor %}) as other_causes
+    from valued
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as cause_family, user_id, as_of_date, churned, label_mature,
+        engagement_level, value_level, revenue_90d, false as affected, 0 as other_causes
+    from valued
+    where 1 = 0
+    {%- endfor %}
+),
+
+strata as (
+    select
+        cause_family,
+        as_of_date,
+        engagement_level,
+        value_level,
+        other_causes,
+        min(case when label_mature then 1 else 0 end) as all_mature,
+        sum(case when affected then 1 else 0 end) as users_affected,
+        sum(case when affected then revenue_90d else 0 end) as revenue_affected,
+        sum(case when affected and label_mature then 1 else 0 end) as affected_labelled,
+        sum(case when affected and label_mature then churned else 0 end) as affected_churned,
+        sum(case when not affected and label_mature then 1 else 0 end) as unaffected_labelled,
+        sum(case when not affected and label_mature then churned else 0 end) as unaffected_churned
+    from per_family
+    group by cause_family, as_of_date, engagement_level, value_level, other_causes
+),
+
+matched as (
+    select
+        *,
+        -- Only strata with users on both sides are compared.
+        case when affected_labelled > 0 and unaffected_labelled > 0
+            then cast(unaffected_churned as double) / unaffected_labelled end as unaffected_rate
+    from strata
+)
+
+select
+    cause_family,
+    as_of_date,
+    -- A date's labels mature together (its horizon closed on or before the last loaded day).
+    min(all_mature) = 1 as labels_mature,
+    cast(sum(users_affected) as {{ dbt.type_bigint() }}) as users_affected,
+    cast(sum(revenue_affected) as decimal(18, 2)) as revenue_affected,
+    cast(sum(affected_labelled) as {{ dbt.type_bigint() }}) as affected_labelled,
+    cast(sum(affected_churned) as {{ dbt.type_bigint() }}) as affected_churned,
+    cast(sum(case when unaffected_rate is not null then affected_labelled else 0 end) as {{ dbt.type_bigint() }})
+        as matched_users,
+    cast(sum(case when unaffected_rate is not null then affected_churned else 0 end) as {{ dbt.type_bigint() }})
+        as matched_churned,
+    cast(sum(affected_labelled * unaffected_rate) as double) as expected_churned,
+    {{ quoted(evidence_definition) }} as evidence_definition
+from matched
+group by cause_family, as_of_date
