@@ -22,3 +22,20 @@
         else 0
     end
 {% endmacro %}
+
+{# The observation dates int_cause_churn_by_date counts in an incremental run, as strings in
+   order: the labelled dates with open labels (macro dates_with_open_labels) and those counted
+   with other evidence columns than `evidence_definition`. #}
+{% macro cause_count_dates(evidence_definition) %}
+  {%- if not execute or not is_incremental() %}{{ return([]) }}{% endif %}
+  {%- set sql -%}
+    select distinct cast(as_of_date as {{ dbt.type_string() }}) as as_of_date
+    from {{ ref('int_observation_dates') }}
+    where as_of_date in (select as_of_date from {{ ref('churn_labels') }})
+        and ({{ dates_with_open_labels('labels_mature') }}
+             or as_of_date in (select as_of_date from {{ this }}
+                               where evidence_definition <> {{ quoted(evidence_definition) }}))
+    order by 1
+  {%- endset %}
+  {{- return(run_query(sql).columns[0].values() | list) -}}
+{% endmacro %}

@@ -9,16 +9,20 @@
 -- 'active'): a user already lapsed is churned whatever happens next, and their old
 -- grievances would be counted again on every later date.
 -- Incremental, as churn_labels: a date's counts change only while its labels do, so a run
--- counts the dates the features build and those whose labels were immature (reading every
--- date of churn_training_set went out of memory at a million users). A change of the
--- evidence columns (feature_catalog) counts every date again.
+-- counts the dates the features build and those whose labels were immature; a change of the
+-- evidence columns (feature_catalog) counts every date again. The dates are given as
+-- literals (macro cause_count_dates): a range of dates reaches every table of
+-- churn_training_set's joins, a subquery does not (each join then holds every date: reading
+-- churn_training_set whole went out of memory at a million users).
 -- depends_on: {{ ref('feature_catalog') }}
 -- depends_on: {{ ref('int_observation_dates') }}
+-- depends_on: {{ ref('churn_labels') }}
 {%- set evidence = cause_evidence_columns() %}
 {%- set families = evidence | map(attribute=1) | unique | list %}
 {%- set definition = [] %}
 {%- for column, family in evidence %}{% do definition.append(column ~ ':' ~ family) %}{% endfor %}
 {%- set evidence_definition = local_md5(definition | join(',')) %}
+{%- set dates = cause_count_dates(evidence_definition) %}
 
 with
 
@@ -38,9 +42,11 @@ rows as (
     from {{ ref('churn_training_set') }}
     where churn_status = 'active'
     {%- if is_incremental() %}
-        and ({{ dates_with_open_labels('labels_mature') }}
-             or as_of_date in (select distinct as_of_date from {{ this }}
-                               where evidence_definition <> {{ quoted(evidence_definition) }}))
+        {%- set quoted_dates = [] %}
+        {%- for day in dates %}{% do quoted_dates.append('cast(' ~ quoted(day) ~ ' as date)') %}{% endfor %}
+        -- The range reaches every table of the view's joins (a list alone does not).
+        and as_of_date between {{ quoted_dates | first or 'null' }} and {{ quoted_dates | last or 'null' }}
+        and as_of_date in ({{ quoted_dates | join(', ') or 'null' }})
     {%- endif %}
 ),
 
