@@ -156,5 +156,11 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
     return result
 
 
-def _evidence_field(shown: dict[str, pd.DataFrame], causes, index: pd.Index, field: str) -> list:
-    return [shown[f].at[i, field] if isinstance(f, str) else None for i, f in zip(index, causes)]
+def _evidence_field(shown: dict[str, pd.DataFrame], causes, index: pd.Index, field: str) -> np.ndarray:
+    """Per row, the field of the family in `causes` (None where there is none): a family at a time."""
+    causes = np.asarray(causes, dtype=object)
+    out = np.full(len(index), None, dtype=object)
+    for family, found in shown.items():
+        rows = causes == family
+        out[rows] = found[field].reindex(index).to_numpy()[rows]
+    return out

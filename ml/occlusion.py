@@ -95,19 +95,23 @@ class Occlusion:
         rows = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows)
         if not self._parts:
             return _churn_probability(self.model, self.x.iloc[rows].assign(**values))
-        old = self._x[rows]
+        known = {name: value for name, value in values.items() if name in self._column}  # others change nothing
+        columns = [self._column[name] for name in known]
+        # The replaced columns first: only the rows they change are copied whole and predicted.
+        old = self._x[np.ix_(rows, columns)]
         new = old.copy()
-        columns = [self._column[name] for name in values if name in self._column]  # others change nothing
-        for j, value in zip(columns, (v for name, v in values.items() if name in self._column)):
-            new[:, j] = value
+        for k, value in enumerate(known.values()):
+            new[:, k] = value
         changed = np.flatnonzero(((new != old) & ~(np.isnan(new) & np.isnan(old))).any(axis=1))
+        changed_rows = self._x[rows[changed]]
+        changed_rows[:, columns] = new[changed]
         raws = []
         for part in self._parts:
             raw = part.raw[rows].copy()
             iterations = sorted({i for j in columns for i in part.trees_on.get(j, ())})
             if iterations and len(changed):  # their new leaves in place of the stored ones
                 stored = part.leaf[np.ix_(rows[changed], iterations)].sum(axis=1)
-                raw[changed] += part.leaves(new[changed], iterations) - stored
+                raw[changed] += part.leaves(changed_rows, iterations) - stored
             raws.append(raw)
         return self._probability(raws)
 
