@@ -162,5 +162,5 @@ def _evidence_field(shown: dict[str, pd.DataFrame], causes, index: pd.Index, fie
     out = np.full(len(index), None, dtype=object)
     for family, found in shown.items():
         rows = causes == family
-        out[rows] = found[field].reindex(index).to_numpy()[rows]
+        out[rows] = found[field].to_numpy()[rows]  # found is on the frame's index, in its order
     return out

@@ -51,13 +51,13 @@
 
 {# For a model whose rows hold labels (churn_labels, and what is counted from them): in an
    incremental run the dates the features build, the dates whose labels were immature in
-   this model's rows (`mature`: a boolean column of {{ this }}), and the dates whose label
+   this model's rows (`mature_column`: a boolean column of {{ this }}), and the dates whose label
    window takes in a reloaded landing day (run_var start_date). A label changes only while
    its window is open, so a closed date is never recomputed. A full build takes every date. #}
-{% macro dates_with_open_labels(mature) %}
+{% macro dates_with_open_labels(mature_column) %}
     {%- if is_incremental() %}
     as_of_date in ({{ observation_dates_to_build() }})
-    or as_of_date in (select distinct as_of_date from {{ this }} where not {{ mature }})
+    or as_of_date in (select distinct as_of_date from {{ this }} where not {{ mature_column }})
     {%- if run_var('start_date') %}
     or as_of_date >= {{ dbt.dateadd('day', -number_var('churn_horizon_days'),
                                    'cast(' ~ quoted(run_var('start_date')) ~ ' as date)') }}

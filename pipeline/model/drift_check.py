@@ -21,9 +21,13 @@ class DriftConfig(dg.Config):
                 description="PSI of the score and of the champion's top features: labelled rows of the 8 weeks before the latest labelled date against the latest date.")
 def score_and_feature_drift_check(config: DriftConfig, duckdb: DuckDBResource, mlflow: MlflowTracking) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        latest, version = con.execute("select as_of_date, any_value(model_version) from ml.churn_scores "
-                                      "where as_of_date = (select max(as_of_date) from ml.churn_scores) "
-                                      "group by as_of_date").fetchone()
+        scored = con.execute("select as_of_date, any_value(model_version) from ml.churn_scores "
+                             "where as_of_date = (select max(as_of_date) from ml.churn_scores) "
+                             "group by as_of_date").fetchone()
+        if scored is None:  # no user on the spine was scored: no score has moved
+            return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                       metadata={"psi": "no scores yet"})
+        latest, version = scored
         top = [r[0] for r in con.execute("select feature from ml.feature_importance where model_version = ? "
                                          "order by importance desc limit ?", [version, TOP_FEATURES]).fetchall()]
         # The labelled rows of the 8 weeks before the latest labelled date, sampled after the

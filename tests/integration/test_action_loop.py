@@ -40,7 +40,7 @@ def loop(tmp_path_factory, pipeline_runner):
     windows = first_run.windows(runner.settings)  # the test logs' 30-day horizon is the longest
     next_last = END + dt.timedelta(days=windows.after_decision)
     features_before, labels_before = {}, {}
-    marks, label_marks = {}, {}
+    marks, label_marks, cause_marks = {}, {}, {}
 
     def decide():  # the pipeline on the history up to the decision day, where `make run` calls pipeline.cli
         assert runner.run(FIRST, LAST, diagnostics=False).success
@@ -48,12 +48,12 @@ def loop(tmp_path_factory, pipeline_runner):
         marks.update(mark_older_rows(runner.settings.warehouse))
         labels_before.update(labels_digest(runner.settings.warehouse))
         label_marks.update(flip_labels(runner.settings.warehouse))
-        marks.update(mark_cause_counts(runner.settings.warehouse))
+        cause_marks.update(mark_cause_counts(runner.settings.warehouse))
 
     first_run.play(data, decide, windows, users=6000, days=DAYS + windows.after_decision, end_date=next_last,
                    seed=11)
     assert runner.run(f"{END + dt.timedelta(days=1)}", f"{next_last}", diagnostics=False).success
-    still_marked = unmark_cause_counts(runner.settings.warehouse, marks) | unmark(runner.settings.warehouse, marks)
+    still_marked = unmark(runner.settings.warehouse, marks) | unmark_cause_counts(runner.settings.warehouse, cause_marks)
     labels_still_flipped = unflip_labels(runner.settings.warehouse, label_marks)
     plan = serving_of(runner.settings, f"select * from action_assignments where decision_date = '{LAST}'")
     return {"data": data, "plan": plan, "settings": runner.settings, "next_last": f"{next_last}",
@@ -150,8 +150,8 @@ def mark_cause_counts(warehouse) -> dict:
 
 
 def unmark_cause_counts(warehouse, marks) -> dict:
-    """Put the real value back (the mark taken out of `marks`); {table: whether the mark survived}."""
-    family, day, value = marks.pop(CAUSE_COUNTS)
+    """Put the real value back; {table: whether the mark survived}."""
+    family, day, value = marks[CAUSE_COUNTS]
     with duckdb.connect(str(warehouse)) as con:
         survived = con.execute(f"select count(*) from {CAUSE_COUNTS} where cause_family = ? and as_of_date = ? "
                                f"and users_affected = ?", [family, day, value + CAUSE_MARK]).fetchone()[0] == 1

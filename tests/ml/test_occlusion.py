@@ -67,14 +67,14 @@ def test_tree_models_give_the_whole_prediction_of_the_replaced_rows(data):
 
 
 def test_values_on_the_split_thresholds_go_where_the_model_sends_them(data):
-    """Replacements are found on binned rows: a value equal to a threshold, or beyond every
-    one, lands on the same side of each split as in the model's own prediction."""
+    """Replacements are found on binned rows: a value equal to a threshold, beyond every one
+    or null lands on the same side of each split as in the model's own prediction."""
     x, y = data
     for name, model in _tree_models(x, y).items():
         occlusion = Occlusion(model, x)
         thresholds = np.concatenate([part.model._bin_mapper.bin_thresholds_[x.columns.get_loc("recency")]
                                      for part in occlusion._parts])
-        values = np.random.default_rng(7).choice(np.append(thresholds, [-1e9, 1e9]), len(x))
+        values = np.random.default_rng(7).choice(np.append(thresholds, [-np.inf, -1e9, 1e9, np.inf, np.nan]), len(x))
         rows = np.ones(len(x), dtype=bool)
         whole = model.predict_proba(x.assign(recency=values))[:, 1]
         np.testing.assert_allclose(occlusion.replaced(rows, {"recency": values}), whole, rtol=0, atol=1e-12, err_msg=name)
