@@ -148,18 +148,18 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
     for i in range(k):
         cause = np.where(named[:, i], family_names[order[:, i]], None) if i < len(names) else [None] * len(frame)
         result[f"cause_{i + 1}"] = pd.Series(cause, index=frame.index, dtype=object)
-        result[f"cause_words_{i + 1}"] = _evidence_field(shown, cause, frame.index, "words")
-    result["main_cause_evidence"] = _evidence_field(shown, result["cause_1"], frame.index, "sentence")
+        result[f"cause_words_{i + 1}"] = _evidence_field(shown, cause, "words")
+    result["main_cause_evidence"] = _evidence_field(shown, result["cause_1"], "sentence")
     engagement = [c for c in columns if words.get(c, (c, OTHER))[1] == FALLING_ENGAGEMENT]
     symptom = top_reasons(occlusion, frame, columns, 1, words=words, reference=symptom_reference, only=engagement)
     result["symptom"] = symptom["reason_1"] if engagement else None
     return result
 
 
-def _evidence_field(shown: dict[str, pd.DataFrame], causes, index: pd.Index, field: str) -> np.ndarray:
+def _evidence_field(shown: dict[str, pd.DataFrame], causes, field: str) -> np.ndarray:
     """Per row, the field of the family in `causes` (None where there is none): a family at a time."""
     causes = np.asarray(causes, dtype=object)
-    out = np.full(len(index), None, dtype=object)
+    out = np.full(len(causes), None, dtype=object)
     for family, found in shown.items():
         rows = causes == family
         out[rows] = found[field].to_numpy()[rows]  # found is on the frame's index, in its order

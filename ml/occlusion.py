@@ -10,8 +10,7 @@ rows whose values change, in place of their stored leaves (each tree's leaf for 
 of predicting every tree again, to float rounding (tests/ml/test_occlusion.py). The trees are
 walked on the rows as the model bins them (a byte per value, not a double), where each split
 sends a value the way its raw threshold does; with fewer copies, scoring and explaining 100 k
-users went 2.7x faster. Any
-other model (a baseline, a pipeline) is predicted whole.
+users went 2.7x faster. Any other model (a baseline, a pipeline) is predicted whole.
 """
 
 from dataclasses import dataclass, field
