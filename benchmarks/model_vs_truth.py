@@ -35,7 +35,7 @@ from pipeline.model.scoring import reasons_in_order
 from pipeline.settings import REPO_ROOT, load_settings
 
 
-def cause_match(rows, churners_mask, truth, model, words, evidence, references) -> dict:
+def cause_match(rows, churners_mask, truth, model, words, evidence, references, retained) -> dict:
     """Among the masked rows' users whose driver has a family (not natural churn): how often
     the main cause, the top 3 causes (drivers other than engagement) and the top 3 reasons
     (the causes, then the symptom; every driver) name the true driver's family."""
@@ -43,7 +43,8 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references) 
     churners = churners[churners["driver_family"].notna() & (churners["driver_family"] != "other")]
     if churners.empty:
         return {"n": 0}
-    causes = explain_causes(model, churners, input_columns(model), words=words, evidence=evidence, references=references)
+    causes = explain_causes(model, churners, input_columns(model), words=words, evidence=evidence, references=references,
+                            retained=retained)
     reasons = reasons_in_order(causes)
     expected = churners["driver_family"].to_numpy()
     cause = expected != FALLING_ENGAGEMENT
@@ -103,7 +104,7 @@ def main() -> None:
     for group, mask in (("who left in the 30 days before the date", left_recently(valid, truth)),
                         ("leaving within 7 days after the date", true_churn(valid, truth, 7, new_only=True) == 1),
                         ("leaving within the horizon after the date", true_churn(valid, truth, horizon, new_only=True) == 1)):
-        m = cause_match(valid, mask, truth, model, words, evidence, references)
+        m = cause_match(valid, mask, truth, model, words, evidence, references, train)
         if not m["n"]:
             print(f"no true churners {group} with a cause driver")
             continue

@@ -43,7 +43,8 @@ def score_with_reasons(features: pd.DataFrame, config: RiskTierConfig, *, words:
     risky = features[explained]
     # In chunks: the trees' leaves kept per row (ml/occlusion.py) stay under 250 MB at any size.
     causes = pd.concat([explain_causes(model, risky.iloc[start:start + EXPLAIN_CHUNK], columns, words=words,
-                                       evidence=evidence, references=references, symptom_reference=reference)
+                                       evidence=evidence, references=references, retained=retained,
+                                       symptom_reference=reference)
                         for start in range(0, len(risky), EXPLAIN_CHUNK)])
     joined = scores.join(reasons_in_order(causes))
     # Unexplained rows as None, not float NaN: DuckDB reads an object column by sampling it, and

@@ -108,7 +108,7 @@ class TestCommunityApp(WorldChecks):
         over_errors = left[left["driver_family"] == "experience"]
         assert len(over_errors) >= 10, len(over_errors)
         causes = explain_causes(model, over_errors, columns, words=words, evidence=evidence,
-                                references=retained_references(rows, columns))
+                                references=retained_references(rows, columns), retained=rows)
         named = causes["cause_1"] == "experience"
         assert named.mean() >= 0.6, causes["cause_1"].value_counts(dropna=False)
         assert causes.loc[named, "main_cause_evidence"].str.fullmatch(r"\d+ «error» in the last 90 days").all()

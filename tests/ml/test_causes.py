@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from ml.causes import Evidence, engagement_level, explain_causes, render, retained_references
+from ml.causes import Evidence, engagement_level, evidence_rarity, explain_causes, render, retained_references
 from pipeline.model.scoring import reasons_in_order
 
 WORDS = {
@@ -70,16 +70,26 @@ def test_a_cause_is_named_only_with_the_users_evidence_and_worded_with_it(users)
     assert causes["symptom"].dropna().isin(["fewer active days", "no recent visit"]).all()
 
 
-def test_the_bigger_grievance_is_the_main_cause(users):
+@pytest.mark.parametrize("with_rarity", [False, True])
+def test_the_bigger_grievance_is_the_main_cause(users, with_rarity):
     frame, model = users
     causes = explain_causes(model, frame, FEATURES, words=WORDS, evidence=EVIDENCE,
-                            references=retained_references(frame, FEATURES))
+                            references=retained_references(frame, FEATURES), retained=frame if with_rarity else None)
     both = (frame["late_deliveries_90d"] > 0) & (frame["slow_responses_90d"] > 0)
     more_late = both & (frame["late_deliveries_90d"] >= frame["slow_responses_90d"] + 2)
     more_slow = both & (frame["slow_responses_90d"] >= frame["late_deliveries_90d"] + 2)
     assert (causes.loc[more_late, "cause_1"] == "logistics").mean() > 0.8
     assert (causes.loc[more_slow, "cause_1"] == "service").mean() > 0.8
     assert causes.loc[both, ["cause_1", "cause_2"]].notna().all().all()
+
+
+def test_rarity_is_how_few_retained_users_have_as_much_evidence():
+    rows = pd.DataFrame({"late_deliveries_90d": [0] * 90 + [1] * 9 + [3] + [5] * 50,
+                         "churned": [0] * 100 + [1] * 50, "label_mature": True})  # churners do not count
+    users = pd.DataFrame({"late_deliveries_90d": [0, 1, 3, 5, np.nan]})
+    rarity = evidence_rarity(users, EVIDENCE, rows)
+    assert list(rarity.columns) == ["logistics"]  # slow replies: no column, no family
+    assert rarity["logistics"].to_numpy() == pytest.approx([0, -np.log(0.10), -np.log(0.01), -np.log(0.01), 0])
 
 
 def test_comparable_users_are_retained_users_of_the_same_engagement_level(users):
