@@ -5,7 +5,8 @@
 -- touched (macro events_of_run_days).
 with
 
-events as (
+-- Inlined (macro inlined): each part below reads only the columns and rows it needs.
+events as {{ inlined() }} (
     {{ events_of_run_days() }}
 ),
 

@@ -15,7 +15,7 @@ dates as (
     {{ observation_dates_to_build() }}
 ),
 
-user_days as (
+user_days as {{ inlined() }} (
     select * from {{ ref('int_user_days_aggregated') }}
 ),
 
