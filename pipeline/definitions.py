@@ -4,11 +4,11 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipeline.alerts import alert_on_run_failure
 from pipeline.dbt.assets import build_dbt_assets
 from pipeline.dbt.project import dbt_project
+from pipeline.dbt.resource import ChurnDbtCliResource
 from pipeline.jobs import build_daily_job, build_landing_sensor, build_schedule, daily_partitions
 from pipeline.model.assets import churn_model, churn_scores
 from pipeline.model.customer_value import customer_value
@@ -37,7 +37,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             # Lock errors retry the step; DuckDB keeps to the configured memory and threads.
             "duckdb": WarehouseDuckDB(database=str(settings.warehouse), connection_config=settings.duckdb_config()),
             # The dbt of this environment, whether or not the virtualenv is activated.
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.prefix) / "bin" / "dbt")),
+            "dbt": ChurnDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.prefix) / "bin" / "dbt")),
             "mlflow": MlflowTracking(
                 tracking_uri=settings.mlflow_tracking_uri, artifact_location=str(settings.mlflow_artifacts)
             ),

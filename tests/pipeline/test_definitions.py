@@ -1,6 +1,7 @@
 """The Dagster definitions as a user sees them: groups, lineage, schedule, workspace."""
 
 import datetime as dt
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipeline.dbt.resource import ChurnDbtCliResource
 from pipeline.definitions import build_definitions
 from pipeline.settings import DEFAULT_MAPPING_FILE, REPO_ROOT, Settings
 
@@ -76,3 +78,10 @@ def test_warehouse_connections_keep_duckdb_within_the_configured_memory(tmp_path
         ).fetchone()
     assert limit.replace(" ", "") in ("1GB", "953.6MiB") and threads == 1
     assert Path(temp) == tmp_path / "duckdb_tmp"
+
+
+def test_dbt_runs_through_a_resource_that_knows_its_version_without_asking(defs):
+    resource = defs.resources["dbt"]
+    assert isinstance(resource, ChurnDbtCliResource)
+    reported = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", reported).group(1)  # what dagster-dbt would ask
