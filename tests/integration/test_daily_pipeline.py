@@ -3,11 +3,13 @@
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -16,10 +18,11 @@ import pytest
 
 from demo.generate import generate, write
 from pipeline.dbt import feature_definition
+from pipeline.dbt.project import dbt_project
 from pipeline.definitions import build_definitions
 from pipeline.jobs import RANGE_END, RANGE_START
 from pipeline.serving.assets import SERVING_TABLES
-from pipeline.settings import Settings
+from pipeline.settings import DBT_PROJECT_DIR, Settings
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
@@ -68,6 +71,24 @@ def test_backfill_is_one_successful_run_with_every_check_passing(pipeline):
     assert "psi" in by_name["score_and_feature_drift"].metadata  # a warning at most, with its figures
     loaded = pipeline["instance"].get_materialized_partitions(dg.AssetKey("raw_events"))
     assert len(loaded) == DAYS and min(loaded) == FIRST and max(loaded) == LAST
+
+
+def test_dbt_unit_tests_pass_on_the_warehouse_a_run_built(pipeline):
+    """Runs leave dbt's unit tests out (their inputs are fixed; dbt advises running them in CI):
+    they run here, once, with the runs' vars, against the relations a run built."""
+    settings = pipeline["settings"]
+    target = settings.root / "dbt_unit_tests"
+    result = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "dbt"), "test", "--select", "test_type:unit", "--target", "dev",
+         "--vars", settings.dbt_vars_with(), "--target-path", str(target), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": settings.data_dir, **settings.duckdb_env()},
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    ran = [r for r in json.loads((target / "run_results.json").read_text())["results"]
+           if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hook
+    declared = [n for n in json.loads(dbt_project.manifest_path.read_text())["unit_tests"]]
+    assert len(declared) >= 10 and sorted(r["unique_id"] for r in ran) == sorted(declared)
+    assert {r["status"] for r in ran} == {"pass"}
 
 
 def test_every_row_read_is_loaded_rejected_or_a_counted_duplicate(pipeline):
