@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from ml.causes import Evidence, engagement_level, evidence_rarity, explain_causes, render, retained_references
+from ml.causes import RARITY_FLOOR, Evidence, engagement_level, evidence_rarity, explain_causes, render, retained_references
 from pipeline.model.scoring import reasons_in_order
 
 WORDS = {
@@ -90,6 +90,8 @@ def test_rarity_is_how_few_retained_users_have_as_much_evidence():
     rarity = evidence_rarity(users, EVIDENCE, rows)
     assert list(rarity.columns) == ["logistics"]  # slow replies: no column, no family
     assert rarity["logistics"].to_numpy() == pytest.approx([0, -np.log(0.10), -np.log(0.01), -np.log(0.01), 0])
+    many = pd.DataFrame({"late_deliveries_90d": [0] * 100_000, "churned": 0})  # nobody retained had one
+    assert evidence_rarity(users.iloc[[1]], EVIDENCE, many)["logistics"].item() == pytest.approx(-np.log(RARITY_FLOOR))
 
 
 def test_comparable_users_are_retained_users_of_the_same_engagement_level(users):
