@@ -54,11 +54,16 @@ def engagement_level(frame: pd.DataFrame) -> np.ndarray:
 def retained_references(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Per engagement level, the median features of users who stayed (mature label, not
     churned); a level without retained users takes all retained users' median."""
-    retained = rows[(rows["churned"] == 0) & rows.get("label_mature", True)]
+    retained = rows[_stayed(rows)]
     x = feature_matrix(retained, columns)
     by_level = x.groupby(engagement_level(retained)).median()
     levels = pd.Index(range(len(LEVEL_EDGES) + 1))
     return by_level.reindex(levels).fillna(x.median())
+
+
+def _stayed(rows: pd.DataFrame) -> pd.Series:
+    """Rows of users who stayed: a mature label, not churned."""
+    return (rows["churned"] == 0) & rows.get("label_mature", True)
 
 
 def evidence_rarity(frame: pd.DataFrame, evidence: list[Evidence], rows: pd.DataFrame) -> pd.DataFrame:
@@ -67,8 +72,7 @@ def evidence_rarity(frame: pd.DataFrame, evidence: list[Evidence], rows: pd.Data
     rarest evidence column; 0 without evidence. One late delivery is common, three complaints
     are not. Shares count as at least RARITY_FLOOR."""
     columns = [e.column for e in evidence if e.family not in NOT_CAUSES and e.column in frame and e.column in rows]
-    stayed_rows = (rows["churned"] == 0) & rows.get("label_mature", True)
-    retained = rows.loc[stayed_rows, columns]  # the evidence columns only: `rows` may be 200 k wide rows
+    retained = rows.loc[_stayed(rows), columns]  # the evidence columns only: `rows` may be 200 k wide rows
     out = pd.DataFrame(index=frame.index)
     for item in evidence:
         if item.column not in columns:
