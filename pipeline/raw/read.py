@@ -31,6 +31,9 @@ KINDS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndj
 READABLE = ".csv, .tsv, .json, .jsonl, .ndjson, .parquet (the text kinds also as .gz), in any case"
 # The csv module refuses fields over 128 KiB by default; a long review text is not an error.
 csv.field_size_limit(64 * 2**20)
+# Text stays in Arrow from the reader to DuckDB (validation included): a Python string per cell
+# was most of a day's load, and DuckDB reads Arrow columns as they are.
+ARROW_TEXT = pd.ArrowDtype(pa.string())
 # Floats at most this large are whole numbers exactly: 123.0 (an id column with nulls) reads "123".
 _EXACT_INTEGER = 2**53
 
@@ -134,8 +137,7 @@ def _read_plain_delimited(data: bytes, delimiter: str) -> pd.DataFrame | None:
         return None
     if table.num_rows != lines - 1:  # a blank line or a quoted field over several lines
         return None
-    frame = pd.DataFrame({name: table.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(header)},
-                         dtype=object)
+    frame = pd.DataFrame({name: pd.array(table.column(i), dtype=ARROW_TEXT) for i, name in enumerate(header)})
     frame["source_line"] = np.arange(2, table.num_rows + 2)
     return frame
 

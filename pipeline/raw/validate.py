@@ -17,7 +17,7 @@ from pipeline.raw.contract import (
     CANONICAL_COLUMNS, ID_COLUMNS, MAX_ABS_NUMBER, NON_NEGATIVE_COLUMNS, NUMERIC_COLUMNS, REQUIRED_COLUMNS,
 )
 from pipeline.raw.mapping import Mapping
-from pipeline.raw.read import LandingFileError
+from pipeline.raw.read import ARROW_TEXT, LandingFileError
 
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _LOOKS_ISO = r"^\s*\d{4}-\d{2}-\d{2}"
@@ -66,7 +66,7 @@ def _cleaned(values: pd.Series, normalize: bool = False) -> pd.Series:
         text = pc.utf8_normalize(text, "NFKC")
     text = pc.utf8_trim_whitespace(text)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+    return pd.Series(text, index=values.index, dtype=ARROW_TEXT)
 
 
 def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
@@ -79,7 +79,10 @@ def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
         values = frame[source] if source in frame.columns else pd.Series(mapping.defaults.get(canonical), index=frame.index)
         out[canonical] = _cleaned(values, normalize=canonical in ID_COLUMNS or canonical == "event_type")
     types = out["event_type"].str.lower()
-    out["event_type"] = types.map(mapping.event_types).where(types.isin(list(mapping.event_types)), types)
+    known = types.isin(list(mapping.event_types))
+    if known.any():
+        types[known] = types[known].map(mapping.event_types).astype(ARROW_TEXT)
+    out["event_type"] = types
     return out
 
 
@@ -172,8 +175,9 @@ def _split(frame: pd.DataFrame, typed: pd.DataFrame, reasons: pd.Series) -> Vali
     rejected = frame.loc[bad, LINEAGE].copy()
     rejected["raw_content"] = _raw_content(frame.loc[bad])
     rejected["reason"] = reasons[bad]
-    good = pd.concat([typed.loc[~bad], frame.loc[~bad, LINEAGE]], axis=1)
-    return Validated(events=good, rejected=rejected)
+    good = pd.concat([typed, frame[LINEAGE]], axis=1)
+    # Selecting rows copies every cell: only when there is something to leave out.
+    return Validated(events=good.loc[~bad] if bad.any() else good, rejected=rejected)
 
 
 def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
@@ -181,8 +185,11 @@ def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
     comma-separated ('' when the row is a plain duplicate). Nulls equal nulls."""
     differ = np.zeros((len(rows), len(CONTENT_COLUMNS)), dtype=bool)
     for j, column in enumerate(CONTENT_COLUMNS):
-        mine, theirs = rows[column], kept[column]
-        same = (mine.to_numpy() == theirs.to_numpy()) | (mine.isna().to_numpy() & theirs.isna().to_numpy())
+        mine, theirs = rows[column].astype(object).to_numpy(), kept[column].astype(object).to_numpy()
+        missing_here, missing_there = pd.isna(mine), pd.isna(theirs)
+        same = missing_here & missing_there
+        both = ~missing_here & ~missing_there
+        same[both] = mine[both] == theirs[both]
         differ[:, j] = ~same
     out = pd.Series("", index=rows.index, dtype=object)
     for i in np.flatnonzero(differ.any(axis=1)):  # only the conflicting rows
@@ -200,9 +207,10 @@ def drop_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # was a fifth of a large day's load).
     same_row = pd.Series(False, index=events.index)
     same_row[~has_id] = events.loc[~has_id].duplicated(subset=list(CANONICAL_COLUMNS))
-    kept = events.loc[~(by_id | same_row)]
+    dropped = by_id | same_row
+    kept = events.loc[~dropped] if dropped.any() else events  # (as in _split)
     repeats = events.loc[by_id].copy()
-    first = kept.loc[kept["event_id"].notna()].set_index("event_id").reindex(repeats["event_id"])
+    first = kept.loc[kept["event_id"].isin(repeats["event_id"])].set_index("event_id").reindex(repeats["event_id"])
     first.index = repeats.index
     repeats["differs_in"] = differs_in(repeats, first)
     repeats["kept_source_file"], repeats["kept_source_line"] = first["source_file"], first["source_line"]

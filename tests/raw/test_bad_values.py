@@ -17,7 +17,8 @@ import pipeline.raw.validate as validate_module
 from pipeline.raw.load import prepare_day, write_day
 from pipeline.raw.mapping import MappingError, load_mapping
 import pipeline.raw.read as read_module
-from pipeline.raw.read import LandingFileError, ignored_files
+from pipeline.raw.contract import TEXT_COLUMNS
+from pipeline.raw.read import ARROW_TEXT, LandingFileError, ignored_files
 from pipeline.settings import DEFAULT_MAPPING_FILE
 
 DAY, NEXT_DAY, FIRST_DAY = "2026-03-01", "2026-03-02", "2026-01-01"
@@ -258,6 +259,16 @@ def test_every_readable_kind_of_file_is_read(tmp_path, con):
     missing = {kind: name for i, (kind, (name, _)) in enumerate(FILE_KINDS.items())
                if not got.get(f"u{i}", "").endswith(name)}
     assert not missing
+
+
+def test_text_stays_in_arrow_from_every_kind_of_file(tmp_path):
+    """The loader's speed rests on this: no Python string per cell between the reader and
+    DuckDB, whichever kind of file (and reader) a row came from."""
+    for i, (name, content) in enumerate(FILE_KINDS.values()):
+        landing = land(tmp_path, name, content(i))
+    events = prepare_day(landing, DAY, load_mapping(DEFAULT_MAPPING_FILE), first_day=FIRST_DAY).events
+    assert len(events) == len(FILE_KINDS)
+    assert {c: events[c].dtype for c in TEXT_COLUMNS} == {c: ARROW_TEXT for c in TEXT_COLUMNS}
 
 
 @pytest.mark.parametrize("name", ["events.xlsx", "notes.txt", "events.parquet.gz", "README"])
