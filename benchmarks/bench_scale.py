@@ -1,6 +1,6 @@
 """What a full build and one daily run cost as users grow: wall time and peak memory per stage.
 
-    python benchmarks/bench_scale.py --users 100000 --days 90 [--out /tmp/scale] [--keep]
+    python benchmarks/bench_scale.py --users 100000 --days 90 [--out /tmp/scale] [--keep] [--reuse-landing]
 
 1. Generates the demo shop for `--days` days into a fresh data folder, in user chunks
    (`demo.stream`, bounded memory), and holds its last day back.
@@ -146,18 +146,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, help="data folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--reuse-landing", action="store_true",
+                        help="keep the landing files of an earlier run in --out (generating a million users "
+                             "takes minutes); everything the pipeline wrote is removed")
     args = parser.parse_args()
     data = (args.out or Path(tempfile.mkdtemp(prefix="bench_scale_"))).resolve()
-    shutil.rmtree(data, ignore_errors=True)
-    end = dt.date.today() - dt.timedelta(days=1)
-    began = time.monotonic()
-    subprocess.run([sys.executable, "-m", "demo.stream", "--users", str(args.users), "--days", str(args.days),
-                    "--end-date", f"{end}", "--seed", str(args.seed), "--out", str(data)], cwd=REPO, check=True)
-    files = list((data / "landing" / "events").rglob("*.csv"))
-    events = sum(1 for f in files for _ in open(f)) - len(files)  # less one header per file
-    print(f"generated {args.users:,} users, {events:,} event rows over {args.days} days "
-          f"in {time.monotonic() - began:,.0f} s")
     held = data / "held_back"
+    if args.reuse_landing and (data / "landing").is_dir():
+        for day in held.glob("date=*"):
+            shutil.move(day, data / "landing" / "events" / day.name)
+        for path in data.iterdir():
+            if path.name not in ("landing", "demo_truth"):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        print(f"reusing the landing files in {data}")
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        end = dt.date.today() - dt.timedelta(days=1)
+        began = time.monotonic()
+        subprocess.run([sys.executable, "-m", "demo.stream", "--users", str(args.users), "--days", str(args.days),
+                        "--end-date", f"{end}", "--seed", str(args.seed), "--out", str(data)], cwd=REPO, check=True)
+        files = list((data / "landing" / "events").rglob("*.csv"))
+        events = sum(1 for f in files for _ in open(f)) - len(files)  # less one header per file
+        print(f"generated {args.users:,} users, {events:,} event rows over {args.days} days "
+              f"in {time.monotonic() - began:,.0f} s")
     last_day = sorted((data / "landing" / "events").glob("date=*"))[-1]
     held.mkdir()
     shutil.move(last_day, held / last_day.name)
