@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -151,12 +152,17 @@ def main() -> None:
                              "takes minutes); everything the pipeline wrote is removed")
     args = parser.parse_args()
     data = (args.out or Path(tempfile.mkdtemp(prefix="bench_scale_"))).resolve()
-    held = data / "held_back"
+    held, generated = data / "held_back", data / "generated.json"
+    shape = {"users": args.users, "days": args.days, "seed": args.seed}
     if args.reuse_landing and (data / "landing").is_dir():
+        earlier = json.loads(generated.read_text()) if generated.exists() else None
+        if earlier != shape:
+            sys.exit(f"--reuse-landing: {data} holds landing files generated with {earlier or 'unknown arguments'}, "
+                     f"not {shape}; leave out --reuse-landing to generate them again")
         for day in held.glob("date=*"):
             shutil.move(day, data / "landing" / "events" / day.name)
         for path in data.iterdir():
-            if path.name not in ("landing", "demo_truth"):
+            if path.name not in ("landing", "demo_truth", generated.name):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
         print(f"reusing the landing files in {data}")
     else:
@@ -169,6 +175,7 @@ def main() -> None:
         events = sum(1 for f in files for _ in open(f)) - len(files)  # less one header per file
         print(f"generated {args.users:,} users, {events:,} event rows over {args.days} days "
               f"in {time.monotonic() - began:,.0f} s")
+        generated.write_text(json.dumps(shape))
     last_day = sorted((data / "landing" / "events").glob("date=*"))[-1]
     held.mkdir()
     shutil.move(last_day, held / last_day.name)

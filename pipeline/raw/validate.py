@@ -6,6 +6,7 @@ counted as a duplicate (a duplicate whose content differs is also kept in raw.ev
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,10 +64,30 @@ def _cleaned(values: pd.Series, normalize: bool = False) -> pd.Series:
     value is missing. In Arrow: a Python call per value would be the slowest step of a load."""
     text = pa.array(values, type=pa.string(), from_pandas=True)
     if normalize:
-        text = pc.utf8_normalize(text, "NFKC")
+        text = _nfkc(text)
     text = pc.utf8_trim_whitespace(text)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     return pd.Series(text, index=values.index, dtype=ARROW_TEXT)
+
+
+def _nfkc(text: pa.Array) -> pa.Array:
+    """NFKC by Python's unicodedata, for the values that are not ASCII (which NFKC leaves as
+    they are): Arrow's utf8_normalize does not recompose ("é" stayed "e" + an accent;
+    apache/arrow#51225)."""
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
+    if not pc.any(other).as_py():
+        return text
+    found = text.filter(other).to_pylist()
+    return pc.replace_with_mask(text, other, pa.array([unicodedata.normalize("NFKC", v) for v in found], pa.string()))
+
+
+def _lowered_and_mapped(types: pd.Series, mapping: Mapping) -> pd.Series:
+    """Event types in lower case (Python's, as mapping.event_type_key: a final capital sigma is
+    "ς"), then renamed by the mapping; worked out once per distinct type."""
+    codes, uniques = pd.factorize(types)
+    canonical = [mapping.event_types.get(t.lower(), t.lower()) for t in uniques]
+    return pd.Series(pa.array(canonical, pa.string()).take(pa.array(codes, mask=codes < 0)),
+                     index=types.index, dtype=ARROW_TEXT)
 
 
 def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
@@ -78,11 +99,7 @@ def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
         source = mapping.columns.get(canonical)
         values = frame[source] if source in frame.columns else pd.Series(mapping.defaults.get(canonical), index=frame.index)
         out[canonical] = _cleaned(values, normalize=canonical in ID_COLUMNS or canonical == "event_type")
-    types = out["event_type"].str.lower()
-    known = types.isin(list(mapping.event_types))
-    if known.any():
-        types[known] = types[known].map(mapping.event_types).astype(ARROW_TEXT)
-    out["event_type"] = types
+    out["event_type"] = _lowered_and_mapped(out["event_type"], mapping)
     return out
 
 

@@ -98,6 +98,8 @@ CSV_CASES = {
     "event type with a trailing space": ("{id},u1,2026-03-01 10:00:00,order ,5,,", Loaded({"event_type": "order"})),
     "user id with spaces": ("{id}, u1 ,2026-03-01 10:00:00,order,5,,", Loaded({"user_id": "u1"})),
     "full-width user id": ("{id},ｕ１,2026-03-01 10:00:00,order,5,,", Loaded({"user_id": "u1"})),
+    "user id with a decomposed accent": ("{id},re\u0301n,2026-03-01 10:00:00,order,5,,", Loaded({"user_id": "r\u00e9n"})),
+    "event type in Greek capitals": ("{id},u1,2026-03-01 10:00:00,ΑΓΟΡΑΣ,5,,", Loaded({"event_type": "αγορας"})),
     "blank user id": ("{id},  ,2026-03-01 10:00:00,order,5,,", Rejected("user_id is missing")),
     "event id with spaces": (" {id} ,u1,2026-03-01 10:00:00,order,5,,", Loaded({"event_id": "{id}"})),
     "amount with spaces": ("{id},u1,2026-03-01 10:00:00,order, 12.5 ,,", Loaded({"amount": 12.5})),

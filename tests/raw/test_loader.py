@@ -97,6 +97,18 @@ def test_mapping_renames_columns_maps_event_types_and_converts_time_zones(tmp_pa
     assert pd.isna(row["channel"])  # unmapped optional columns are null
 
 
+def test_a_mapping_key_with_accents_matches_the_type_however_it_is_encoded(tmp_path):
+    """Keys and data compare after NFKC (composed) and Python's lower case (final sigma)."""
+    mapping_file = tmp_path / "greek.yml"
+    mapping_file.write_text("columns: {user_id: user_id, event_time: event_time, event_type: event_type}\n"
+                            "event_types: {ΑΓΟΡΆΣ: order}\n", encoding="utf-8")
+    rows = ["ΑΓΟΡΆΣ", "ΑΓΟΡΑ\u0301Σ", "αγοράς", "ΠΡΟΒΟΛΗ"]
+    landing = land(tmp_path, "greek.csv", "user_id,event_time,event_type\n"
+                   + "".join(f"u{i},2026-03-01 10:00:00,{t}\n" for i, t in enumerate(rows)))
+    good, _, _, _ = prepare_day(landing, DAY, load_mapping(mapping_file))
+    assert good["event_type"].tolist() == ["order", "order", "order", "προβολη"]
+
+
 def test_timestamps_with_an_offset_keep_it(tmp_path):
     landing = land(tmp_path, "a.csv", "user_id,event_time,event_type\nu1,2026-03-01T10:00:00+08:00,visit\n"
                    "u2,2026-03-01T10:00:00Z,visit\n")
