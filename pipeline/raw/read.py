@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 # Suffix (lower case, after a .gz) -> how the file is read.
@@ -236,8 +237,66 @@ def _read_json(path: Path, opener) -> pd.DataFrame:
 
 
 def _read_jsonl(path: Path, opener) -> pd.DataFrame:
+    """JSON lines: the usual file by Arrow's parser, any other line by line, row for row the same."""
+    with opener(path, "rb") as handle:
+        frame = _read_plain_json_lines(handle.read())
+    if frame is not None:
+        return frame
     with _text_handle(path, opener) as handle:
         return _records(enumerate(handle, start=1))
+
+
+def _read_plain_json_lines(data: bytes) -> pd.DataFrame | None:
+    """JSON lines, each an object of scalars (text, numbers, true/false, null), read by Arrow's
+    parser: about four times faster than json.loads per line. None for anything else (a blank
+    line, a lone carriage return, a line that is not an object, a key twice, nested values, a
+    field that is a number in one row and text in another, NaN, text that is not UTF-8): the
+    line-by-line reader reads those and says what is wrong with each row."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if not data.strip() or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        text = data.decode("utf-8")
+        table = pa_json.read_json(pa.py_buffer(data))
+        dated = [field.name for field in table.schema if pa.types.is_temporal(field.type)]
+        if dated:  # Arrow reads ISO dates as timestamps: those fields again, as the text they are
+            table = pa_json.read_json(pa.py_buffer(data), parse_options=pa_json.ParseOptions(
+                explicit_schema=pa.schema([(name, pa.string()) for name in dated]), unexpected_field_behavior="infer"))
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
+    if table.num_rows != lines:
+        return None
+    columns = {name: _json_text(column) for name, column in zip(table.column_names, table.columns)}
+    if any(values is None for values in columns.values()):
+        return None
+    frame = pd.DataFrame({name: pd.array(values, dtype=ARROW_TEXT) for name, values in columns.items()})
+    frame["source_line"] = np.arange(1, lines + 1)
+    line_texts = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))[:lines]
+    frame["raw_content"] = pd.array(pc.utf8_rtrim(line_texts, "\r"), dtype=ARROW_TEXT)
+    return frame
+
+
+def _json_text(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """A scalar JSON field as `_text` writes it, or None when that is not sure."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        return column
+    if pa.types.is_null(kind):
+        return pa.nulls(len(column), pa.string())
+    if pa.types.is_boolean(kind) or pa.types.is_int64(kind):
+        return pc.cast(column, pa.string())  # true / false, as JSON writes them; integers in decimal
+    if not pa.types.is_float64(kind):
+        return None  # nested values: the line-by-line reader writes them as JSON text
+    values, present = column.to_numpy(), ~column.is_null().to_numpy(zero_copy_only=False)
+    if not np.all(np.abs(values[present]) < _EXACT_INTEGER):
+        return None  # a large integer Arrow read as a float
+    text = np.full(len(values), None, dtype=object)
+    whole = present & (values == np.floor(values))
+    text[whole] = pc.cast(pa.array(values[whole].astype(np.int64)), pa.string()).to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(present & ~whole)
+    text[rest] = [str(value) for value in values[rest].tolist()]  # Python's shortest form, as json.loads + str
+    return pa.array(text, pa.string())
 
 
 def _records(numbered_lines) -> pd.DataFrame:
@@ -253,8 +312,22 @@ def _records(numbered_lines) -> pd.DataFrame:
             record, error = {}, f"invalid JSON: {err.msg}"
         record = record if isinstance(record, dict) else {}
         values = {k: None if v is None else _text(v) for k, v in record.items()}
+        if "\\u" in line and not _is_text(values):
+            values, error = {}, "invalid JSON: an escaped lone surrogate (\\ud800-\\udfff) is not text"
         records.append({**values, "source_line": number, "raw_content": line.rstrip("\r\n"), "_parse_error": error})
     return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_line", "raw_content"])
+
+
+def _is_text(values: dict) -> bool:
+    """Whether keys and values can be stored as UTF-8 (json.loads lets "\\ud800" through)."""
+    try:
+        for key, value in values.items():
+            key.encode("utf-8")
+            if value is not None:
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _text(value) -> str:

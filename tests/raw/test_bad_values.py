@@ -360,3 +360,66 @@ def test_the_fast_csv_reader_reads_a_plain_file_as_the_csv_module_does(tmp_path,
 def test_files_that_are_not_plain_are_left_to_the_csv_module(content):
     data = content if isinstance(content, bytes) else content.encode("utf-8")
     assert read_module._read_plain_delimited(data, ",") is None
+
+
+# JSON lines that Arrow reads (scalars of every kind, missing keys, ISO times, escapes, other
+# scripts, a byte-order mark, Windows line ends): each row must be what json.loads per line gives.
+PLAIN_JSONL_VARIANTS = {
+    "scalars": '{"user_id": "u1", "amount": 12.5, "n": 3, "ok": true, "gone": null}\n'
+               '{"user_id": "u2", "amount": 3.0, "n": -7, "ok": false}\n'
+               '{"user_id": "u3", "amount": -0.0, "extra": "only here"}\n{"user_id": "u4", "amount": 1e-05}\n',
+    "iso times stay text": '{"event_time": "2026-03-01T10:00:00Z", "day": "2026-03-01"}\n'
+                           '{"event_time": "2026-03-01 10:00:00.123456789", "day": "2026-03-02"}\n',
+    "escapes and scripts": '{"text": "say \\"hi\\"", "c": "物流", "e": "\\u00e9", "smile": "\\ud83d\\ude00"}\n',
+    "bom, crlf, no final line end": '\ufeff{"user_id": "u1"}\r\n{"user_id": "u2"}',
+}
+# Files the line-by-line reader must read: it keeps each bad line as a row with its reason.
+OTHER_JSONL = {
+    "blank line": '{"a": "1"}\n\n{"a": "2"}\n',
+    "not an object": '{"a": "1"}\n[1, 2]\n',
+    "invalid json": '{"a": "1"}\n{"a": \n',
+    "nested value": '{"a": {"b": 1}}\n',
+    "a key twice": '{"a": "1", "a": "2"}\n',
+    "number then text": '{"a": 1}\n{"a": "x"}\n',
+    "nan": '{"a": NaN}\n',
+    "lone carriage return": '{"a":\r 1}\n',
+    "large integer": '{"a": 12345678901234567890}\n',
+    "lone surrogate": '{"a": "\\ud800"}\n',
+}
+
+
+def _by_line(path) -> pd.DataFrame:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return read_module._records(enumerate(handle, start=1))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop(columns=["_parse_error"], errors="ignore").astype(object)
+    return frame.where(frame.notna(), None)[sorted(frame.columns)]
+
+
+@pytest.mark.parametrize("content", PLAIN_JSONL_VARIANTS.values(), ids=PLAIN_JSONL_VARIANTS.keys())
+def test_the_fast_json_lines_reader_reads_a_plain_file_as_json_loads_does(tmp_path, content):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(content.encode("utf-8"))
+    fast = read_module._read_plain_json_lines(path.read_bytes())
+    assert fast is not None, "a plain file is read by Arrow"
+    slow = _by_line(path)
+    assert slow["_parse_error"].isna().all()
+    pd.testing.assert_frame_equal(_plain(fast), _plain(slow), check_index_type=False)
+
+
+@pytest.mark.parametrize("content", OTHER_JSONL.values(), ids=OTHER_JSONL.keys())
+def test_json_lines_that_are_not_plain_are_read_line_by_line(tmp_path, content):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(content.encode("utf-8", "surrogatepass"))
+    assert read_module._read_plain_json_lines(path.read_bytes()) is None
+    pd.testing.assert_frame_equal(read_module.read_landing_file(path).drop(columns="source_file"), _by_line(path))
+
+
+def test_an_escaped_lone_surrogate_rejects_its_line_not_the_file(tmp_path, con):
+    landing = land(tmp_path, "a.jsonl", '{"user_id": "u1", "event_time": "2026-03-01 10:00:00", "event_type": "visit"}\n'
+                                        '{"user_id": "\\ud800", "event_time": "2026-03-01 10:00:00", "event_type": "visit"}\n')
+    stats = load(con, landing)
+    assert (stats.rows_loaded, stats.rows_rejected) == (1, 1)
+    assert "lone surrogate" in one(con, "select reason from raw.events_rejected where source_line = 2")[0]
