@@ -196,29 +196,25 @@ def _as_line(fields: list[str], delimiter: str) -> str:
 
 def _read_parquet(path: Path, opener) -> pd.DataFrame:
     table = pq.read_table(path)
-    frame = pd.DataFrame({name: _column_text(table.column(name)) for name in table.column_names}, dtype=object)
-    frame["source_line"] = range(1, len(frame) + 1)  # row number within the file
+    frame = pd.DataFrame({name: pd.array(_column_text(table.column(name)), dtype=ARROW_TEXT)
+                          for name in table.column_names})
+    frame["source_line"] = np.arange(1, len(frame) + 1)  # row number within the file
     return frame
 
 
-def _column_text(column: pa.ChunkedArray) -> list | pd.Series:
+def _column_text(column: pa.ChunkedArray) -> list | pd.Series | pa.ChunkedArray:
     """A typed Parquet column as text, as a person would write it (nulls stay None)."""
     kind = column.type
     if pa.types.is_dictionary(kind):
         column, kind = column.cast(kind.value_type), kind.value_type
-    if pa.types.is_floating(kind):
-        values = column.to_numpy()  # nulls become NaN; a NaN stored as a value stays "nan" below
-        text = pd.Series(values).astype(str).astype(object)
-        whole = np.isfinite(values) & (np.abs(values) < _EXACT_INTEGER)
-        whole[whole] = values[whole] == np.floor(values[whole])
-        text[whole] = values[whole].astype(np.int64).astype(str)
-        return text.where(~column.is_null().to_numpy(zero_copy_only=False), None)
+    if pa.types.is_floating(kind):  # a NaN stored as a value (not a null) reads "nan"
+        return _float_text(column.to_numpy(), ~column.is_null().to_numpy(zero_copy_only=False))
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
         return [None if v is None else v.decode("utf-8", "backslashreplace") for v in column.to_pylist()]
     if pa.types.is_nested(kind):
         return [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in column.to_pylist()]
     try:  # strings, integers, decimals, booleans, dates, timestamps (ISO text; with a zone, "Z")
-        return pc.cast(column, pa.string()).to_pandas().astype(object)
+        return pc.cast(column, pa.string())
     except pa.ArrowNotImplementedError:
         return [None if v is None else str(v) for v in column.to_pylist()]
 
@@ -291,11 +287,18 @@ def _json_text(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
     values, present = column.to_numpy(), ~column.is_null().to_numpy(zero_copy_only=False)
     if not np.all(np.abs(values[present]) < _EXACT_INTEGER):
         return None  # a large integer Arrow read as a float
+    return _float_text(values, present)
+
+
+def _float_text(values: np.ndarray, present: np.ndarray) -> pa.Array:
+    """Floats as `_text` writes them: whole numbers (below 2**53) as integers, "123"; any other
+    in Python's shortest form ("12.5", "1e+20", "nan"); nulls where not present."""
     text = np.full(len(values), None, dtype=object)
-    whole = present & (values == np.floor(values))
+    whole = present & np.isfinite(values)
+    whole[whole] = (np.abs(values[whole]) < _EXACT_INTEGER) & (values[whole] == np.floor(values[whole]))
     text[whole] = pc.cast(pa.array(values[whole].astype(np.int64)), pa.string()).to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(present & ~whole)
-    text[rest] = [str(value) for value in values[rest].tolist()]  # Python's shortest form, as json.loads + str
+    text[rest] = [str(value) for value in values[rest].tolist()]
     return pa.array(text, pa.string())
 
 

@@ -210,6 +210,12 @@ def test_parquet_typed_columns_read_as_a_person_would_write_them(tmp_path, con):
     assert_nothing_lost(con)
 
 
+def test_parquet_floats_read_as_python_writes_them():
+    column = pa.chunked_array([pa.array([123.0, 12.5, float("nan"), None, 1e20, -0.0, float("inf"), 2.0**53])])
+    assert pd.array(read_module._column_text(column), dtype=ARROW_TEXT).tolist() == [
+        "123", "12.5", "nan", pd.NA, "1e+20", "0", "inf", "9007199254740992.0"]
+
+
 def test_typed_parquet_timestamps_work_with_a_custom_format_mapping(tmp_path, con):
     mapping = tmp_path / "m.yml"
     mapping.write_text("columns: {user_id: user_id, event_time: event_time, event_type: event_type}\n"
