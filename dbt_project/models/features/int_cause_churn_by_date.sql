@@ -61,23 +61,37 @@ valued as (
     from rows
 ),
 
--- One row per user, date and cause family. Users with other causes churn more whatever this
+-- Users counted once per date, level and set of causes: every family's strata come from these
+-- few rows. (A copy of every user-date per family went out of memory at a million users.)
+combinations as (
+    select
+        as_of_date, engagement_level, value_level, label_mature,
+        {%- for family in families %} has_cause_{{ loop.index }},{% endfor %}
+        count(*) as users,
+        sum(churned) as churned,
+        sum(revenue_90d) as revenue_90d
+    from valued
+    group by as_of_date, engagement_level, value_level, label_mature
+        {%- for family in families %}, has_cause_{{ loop.index }}{% endfor %}
+),
+
+-- One row per combination and cause family. Users with other causes churn more whatever this
 -- one does, so how many other causes a user has (0, 1, 2+) is part of "comparable" too.
 per_family as (
     {%- for family in families %}
     {%- set this_family = loop.index %}
     select
         {{ quoted(family) }} as cause_family,
-        user_id, as_of_date, churned, label_mature, engagement_level, value_level, revenue_90d,
+        as_of_date, engagement_level, value_level, label_mature, users, churned, revenue_90d,
         has_cause_{{ this_family }} = 1 as affected,
         least(2, 0 {%- for other in families %}{% if loop.index != this_family %} + has_cause_{{ loop.index }}{% endif %}{% endfor %}) as other_causes
-    from valued
+    from combinations
     {% if not loop.last %}union all{% endif %}
     {%- else %}
     select
-        cast(null as {{ dbt.type_string() }}) as cause_family, user_id, as_of_date, churned, label_mature,
-        engagement_level, value_level, revenue_90d, false as affected, 0 as other_causes
-    from valued
+        cast(null as {{ dbt.type_string() }}) as cause_family, as_of_date, engagement_level, value_level, label_mature,
+        users, churned, revenue_90d, false as affected, 0 as other_causes
+    from combinations
     where 1 = 0
     {%- endfor %}
 ),
@@ -90,11 +104,11 @@ strata as (
         value_level,
         other_causes,
         min(case when label_mature then 1 else 0 end) as all_mature,
-        sum(case when affected then 1 else 0 end) as users_affected,
+        sum(case when affected then users else 0 end) as users_affected,
         sum(case when affected then revenue_90d else 0 end) as revenue_affected,
-        sum(case when affected and label_mature then 1 else 0 end) as affected_labelled,
+        sum(case when affected and label_mature then users else 0 end) as affected_labelled,
         sum(case when affected and label_mature then churned else 0 end) as affected_churned,
-        sum(case when not affected and label_mature then 1 else 0 end) as unaffected_labelled,
+        sum(case when not affected and label_mature then users else 0 end) as unaffected_labelled,
         sum(case when not affected and label_mature then churned else 0 end) as unaffected_churned
     from per_family
     group by cause_family, as_of_date, engagement_level, value_level, other_causes
