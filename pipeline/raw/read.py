@@ -245,9 +245,10 @@ def _read_jsonl(path: Path, opener) -> pd.DataFrame:
 def _read_plain_json_lines(data: bytes) -> pd.DataFrame | None:
     """JSON lines, each an object of scalars (text, numbers, true/false, null), read by Arrow's
     parser: about four times faster than json.loads per line. None for anything else (a blank
-    line, a lone carriage return, a line that is not an object, a key twice, nested values, a
-    field that is a number in one row and text in another, NaN, text that is not UTF-8): the
-    line-by-line reader reads those and says what is wrong with each row."""
+    line, a lone carriage return, a line that is not one object, a key twice, nested values, a
+    field that is a number in one row and text in another, NaN, text that is not UTF-8, a key
+    named as one of the reader's own columns): the line-by-line reader reads those and says
+    what is wrong with each row."""
     data = data.removeprefix(codecs.BOM_UTF8)
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if not data.strip() or data.count(b"\r") != data.count(b"\r\n"):
@@ -261,14 +262,18 @@ def _read_plain_json_lines(data: bytes) -> pd.DataFrame | None:
                 explicit_schema=pa.schema([(name, pa.string()) for name in dated]), unexpected_field_behavior="infer"))
     except (UnicodeDecodeError, pa.ArrowInvalid):
         return None
-    if table.num_rows != lines:
+    line_texts = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))[:lines]
+    # As many objects as lines, and every line closing one (a "}" at a line's end cannot be in a
+    # string): one object per line, so each row is its line.
+    if table.num_rows != lines or not pc.all(pc.ends_with(pc.utf8_rtrim_whitespace(line_texts), "}")).as_py():
         return None
+    if set(table.column_names) & {"source_file", "source_line", "raw_content", "_parse_error"}:
+        return None  # the line-by-line reader's own columns win over such keys
     columns = {name: _json_text(column) for name, column in zip(table.column_names, table.columns)}
     if any(values is None for values in columns.values()):
         return None
     frame = pd.DataFrame({name: pd.array(values, dtype=ARROW_TEXT) for name, values in columns.items()})
     frame["source_line"] = np.arange(1, lines + 1)
-    line_texts = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))[:lines]
     frame["raw_content"] = pd.array(pc.utf8_rtrim(line_texts, "\r"), dtype=ARROW_TEXT)
     return frame
 
@@ -298,7 +303,7 @@ def _float_text(values: np.ndarray, present: np.ndarray) -> pa.Array:
     whole[whole] = (np.abs(values[whole]) < _EXACT_INTEGER) & (values[whole] == np.floor(values[whole]))
     text[whole] = pc.cast(pa.array(values[whole].astype(np.int64)), pa.string()).to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(present & ~whole)
-    text[rest] = [str(value) for value in values[rest].tolist()]
+    text[rest] = [str(value) for value in values[rest]]  # numpy's own: a float32 0.1 is "0.1"
     return pa.array(text, pa.string())
 
 

@@ -214,6 +214,8 @@ def test_parquet_floats_read_as_python_writes_them():
     column = pa.chunked_array([pa.array([123.0, 12.5, float("nan"), None, 1e20, -0.0, float("inf"), 2.0**53])])
     assert pd.array(read_module._column_text(column), dtype=ARROW_TEXT).tolist() == [
         "123", "12.5", "nan", pd.NA, "1e+20", "0", "inf", "9007199254740992.0"]
+    single = pa.chunked_array([pa.array([0.1, 19.99, 3.0], pa.float32())])  # as written, not widened
+    assert pd.array(read_module._column_text(single), dtype=ARROW_TEXT).tolist() == ["0.1", "19.99", "3"]
 
 
 def test_typed_parquet_timestamps_work_with_a_custom_format_mapping(tmp_path, con):
@@ -391,6 +393,9 @@ OTHER_JSONL = {
     "lone carriage return": '{"a":\r 1}\n',
     "large integer": '{"a": 12345678901234567890}\n',
     "lone surrogate": '{"a": "\\ud800"}\n',
+    "two objects on a line, then a blank line": '{"a": 1}{"a": 2}\n\n',
+    "an object over two lines, two on the next": '{"a":\n1}\n{"a": 2}{"a": 3}\n',
+    "a key named as the reader's column": '{"_parse_error": "x", "a": 1}\n',
 }
 
 
