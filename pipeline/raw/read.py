@@ -235,11 +235,12 @@ def _read_json(path: Path, opener) -> pd.DataFrame:
 def _read_jsonl(path: Path, opener) -> pd.DataFrame:
     """JSON lines: the usual file by Arrow's parser, any other line by line, row for row the same."""
     with opener(path, "rb") as handle:
-        frame = _read_plain_json_lines(handle.read())
+        data = handle.read()  # once: a .gz file is not decompressed again for the fallback
+    frame = _read_plain_json_lines(data)
     if frame is not None:
         return frame
-    with _text_handle(path, opener) as handle:
-        return _records(enumerate(handle, start=1))
+    # As a text file opened with newline="" splits it (\n, \r\n or a lone \r end a line).
+    return _records(enumerate(io.StringIO(data.decode("utf-8-sig"), newline=""), start=1))
 
 
 def _read_plain_json_lines(data: bytes) -> pd.DataFrame | None:
