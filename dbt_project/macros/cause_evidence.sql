@@ -1,11 +1,12 @@
-{# The columns of churn_training_set that are evidence of a cause, as (column, family) rows
-   from feature_catalog (declared in YAML meta, plus the per-type counts of a cause family's
-   event types); empty while the catalog does not exist yet (parsing, an empty warehouse). #}
+{# The columns of churn_training_set that are evidence of a cause, as (column, family,
+   event_type, metric) rows from feature_catalog: declared in YAML meta (event_type and metric
+   null), or the per-type counts of a cause family's event types; empty while the catalog does
+   not exist yet (parsing, an empty warehouse). #}
 {% macro cause_evidence_columns() %}
   {%- if not execute %}{{ return([]) }}{% endif %}
   {%- set relation = load_relation(ref('feature_catalog')) %}
   {%- if relation is none %}{{ return([]) }}{% endif %}
-  {%- set result = run_query("select feature, family from " ~ relation ~ " where evidence is not null"
+  {%- set result = run_query("select feature, family, event_type, metric from " ~ relation ~ " where evidence is not null"
       ~ " and family not in ('falling_engagement', 'other') order by family, feature") %}
   {{- return(result.rows) -}}
 {% endmacro %}

@@ -11,45 +11,86 @@
 -- Incremental, as churn_labels: a date's counts change only while its labels do, so a run
 -- counts the dates the features build and those whose labels were immature; a change of the
 -- evidence columns (feature_catalog) counts every date again. The dates are given as
--- literals (macro cause_count_dates): a range of dates reaches every table of
--- churn_training_set's joins, a subquery does not (each join then holds every date: reading
--- churn_training_set whole went out of memory at a million users).
+-- literals (macro cause_count_dates): a range of dates reaches every joined table, a subquery
+-- does not.
+-- The rows are churn_training_set's, but read from only the models that hold the evidence
+-- (macro training_set_joins): the view read whole went out of memory at a million users, as
+-- DuckDB builds every join of it, used or not.
 -- depends_on: {{ ref('feature_catalog') }}
 -- depends_on: {{ ref('int_observation_dates') }}
--- depends_on: {{ ref('churn_labels') }}
+-- depends_on: {{ ref('user_event_type_features') }}
+{%- for model, _ in training_set_joins() %}
+-- depends_on: {{ ref(model) }}
+{%- endfor %}
 {%- set evidence = cause_evidence_columns() %}
 {%- set families = evidence | map(attribute=1) | unique | list %}
 {%- set definition = [] %}
-{%- for column, family in evidence %}{% do definition.append(column ~ ':' ~ family) %}{% endfor %}
+{%- for column, family, _, _ in evidence %}{% do definition.append(column ~ ':' ~ family) %}{% endfor %}
 {%- set evidence_definition = local_md5(definition | join(',')) %}
 {%- set dates = cause_count_dates(evidence_definition) %}
+{#- Where each evidence column is read: a per-type count pivoted from user_event_type_features,
+    a joined model's column, or else user_features. #}
+{%- set joined = {} %}
+{%- for model, name, expression in training_set_joined_columns() %}{% do joined.update({name: (model, expression)}) %}{% endfor %}
+{%- set type_columns = [] %}
+{%- set models = [] %}
+{%- set expressions = {} %}
+{%- for column, family, event_type, metric in evidence %}
+{%- if event_type %}
+{%- do type_columns.append((event_type, column, metric)) %}
+{%- do expressions.update({column: 'type_features.' ~ column}) %}
+{%- elif column in joined %}
+{%- if joined[column][0] not in models + ['user_churn_status'] %}{% do models.append(joined[column][0]) %}{% endif %}
+{%- do expressions.update({column: joined[column][1]}) %}
+{%- else %}
+{%- do expressions.update({column: 'user_features.' ~ column}) %}
+{%- endif %}
+{%- endfor %}
 
 with
 
+{%- if type_columns %}
+type_features as (
+{{- type_features_pivot(type_columns) }}
+),
+{%- endif %}
+
 rows as (
     select
-        user_id,
-        as_of_date,
-        churned,
-        label_mature,
-        {{ engagement_level('coalesce(active_days_30d, 0)') }} as engagement_level,
-        cast(coalesce(order_value_90d, 0) as decimal(18, 2)) as revenue_90d
+        user_features.user_id,
+        user_features.as_of_date,
+        churn_labels.churned,
+        churn_labels.label_mature,
+        {{ engagement_level('coalesce(user_features.active_days_30d, 0)') }} as engagement_level,
+        cast(coalesce(user_features.order_value_90d, 0) as decimal(18, 2)) as revenue_90d
         {%- for family in families %}
         {%- set flags = [] %}
-        {%- for column, f in evidence if f == family %}{% do flags.append('coalesce(' ~ column ~ ', 0) > 0') %}{% endfor %},
+        {%- for column, f, _, _ in evidence if f == family %}{% do flags.append('coalesce(' ~ expressions[column] ~ ', 0) > 0') %}{% endfor %},
         case when {{ flags | join(' or ') }} then 1 else 0 end as has_cause_{{ loop.index }}
         {%- endfor %}
-    from {{ ref('churn_training_set') }}
-    where churn_status = 'active'
+    from {{ ref('user_features') }} as user_features
+    inner join {{ ref('churn_labels') }} as churn_labels
+        on churn_labels.user_id = user_features.user_id
+        and churn_labels.as_of_date = user_features.as_of_date
+    inner join {{ ref('user_churn_status') }} as user_churn_status
+        on user_churn_status.user_id = user_features.user_id
+        and user_churn_status.as_of_date = user_features.as_of_date
+    {%- if type_columns %}
+    left join type_features
+        on type_features.user_id = user_features.user_id
+        and type_features.as_of_date = user_features.as_of_date
+    {%- endif %}
+    {{- training_set_join(models) }}
+    where user_churn_status.churn_status = 'active'
     {%- if not families %}
         {#- a log without evidence of any cause: nothing to count #}
         and 1 = 0
     {%- elif is_incremental() %}
         {%- set quoted_dates = [] %}
         {%- for day in dates %}{% do quoted_dates.append('cast(' ~ quoted(day) ~ ' as date)') %}{% endfor %}
-        -- The range reaches every table of the view's joins (a list alone does not).
-        and as_of_date between {{ quoted_dates | first or 'null' }} and {{ quoted_dates | last or 'null' }}
-        and as_of_date in ({{ quoted_dates | join(', ') or 'null' }})
+        -- The range reaches every joined table (a list alone does not).
+        and user_features.as_of_date between {{ quoted_dates | first or 'null' }} and {{ quoted_dates | last or 'null' }}
+        and user_features.as_of_date in ({{ quoted_dates | join(', ') or 'null' }})
     {%- endif %}
 ),
 
