@@ -38,6 +38,15 @@
   {{- return(rows) -}}
 {% endmacro %}
 
+{# Where churn_training_set's column `name` is read: (model, SQL expression); a column of no
+   model of training_set_joins is user_features' own. #}
+{% macro training_set_column(name) %}
+  {%- for model, column, expression in training_set_joined_columns() if column == name %}
+  {{- return((model, expression)) -}}
+  {%- endfor %}
+  {{- return(('user_features', 'user_features.' ~ adapter.quote(name))) -}}
+{% endmacro %}
+
 {# The `left join` of each of `models` (of training_set_joins) to user_features by user and date. #}
 {% macro training_set_join(models) %}
   {%- for model in models %}

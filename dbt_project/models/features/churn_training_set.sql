@@ -2,7 +2,8 @@
 -- are the columns listed in feature_catalog (declared in this model's YAML meta, plus the
 -- per-type features of the most frequent event types, pivoted here as <type>__<metric>).
 -- Only users on the churn spine (user_churn_status) have labels, hence rows. The models joined
--- to user_features and their columns are listed in macro training_set_joins.
+-- to user_features and their columns are listed in macro training_set_joins: a column added
+-- there is found by int_cause_churn_by_date and feature_catalog, which read it from its model.
 -- A table on Spark: the Python steps read Spark's models as Parquet files (pipeline/engine/).
 {{ config(materialized="table" if target.type == "spark" else "view") }}
 -- depends_on: {{ ref("int_event_types_ranked") }}

@@ -74,11 +74,9 @@ per_type as (
 -- set's rows (those with labels): one pass per model. An `exists` per column read the whole
 -- training set (a view of every feature model) once each, and one pass over the view still
 -- joined every model: 31 s of each run at a million users.
-{%- set joined = {} %}
-{%- for model, name, expression in training_set_joined_columns() %}{% do joined.update({name: (model, expression)}) %}{% endfor %}
 {%- set by_model = {} %}
 {%- for name, words, family, is_feature, evidence in declared if evidence %}
-{%- set model, expression = joined[name] if name in joined else ('user_features', 'user_features.' ~ adapter.quote(name)) %}
+{%- set model, expression = training_set_column(name) %}
 {%- do by_model.setdefault(model, []).append((expression, family)) %}
 {%- endfor %}
 {%- for model, columns in by_model.items() %}

@@ -29,9 +29,8 @@
 {%- set evidence_definition = local_md5(definition | join(',')) %}
 {%- set dates = cause_count_dates(evidence_definition) %}
 {#- Where each evidence column is read: a per-type count pivoted from user_event_type_features,
-    a joined model's column, or else user_features. #}
-{%- set joined = {} %}
-{%- for model, name, expression in training_set_joined_columns() %}{% do joined.update({name: (model, expression)}) %}{% endfor %}
+    or a column of a joined model (macro training_set_column). user_churn_status is joined
+    anyway, for the status. #}
 {%- set type_columns = [] %}
 {%- set models = [] %}
 {%- set expressions = {} %}
@@ -39,11 +38,10 @@
 {%- if event_type %}
 {%- do type_columns.append((event_type, column, metric)) %}
 {%- do expressions.update({column: 'type_features.' ~ column}) %}
-{%- elif column in joined %}
-{%- if joined[column][0] not in models + ['user_churn_status'] %}{% do models.append(joined[column][0]) %}{% endif %}
-{%- do expressions.update({column: joined[column][1]}) %}
 {%- else %}
-{%- do expressions.update({column: 'user_features.' ~ column}) %}
+{%- set model, expression = training_set_column(column) %}
+{%- if model not in models + ['user_features', 'user_churn_status'] %}{% do models.append(model) %}{% endif %}
+{%- do expressions.update({column: expression}) %}
 {%- endif %}
 {%- endfor %}
 
