@@ -135,9 +135,13 @@ def test_a_step_waiting_for_the_duckdb_pool_says_so_at_warning(tmp_path, capfd):
         waited = []
 
         def free_once_the_step_waits():
+            # Once the engine has logged the wait: freeing the slot as soon as the step is
+            # pending could beat that log on a loaded machine.
             for _ in range(600):
-                pending = storage.get_concurrency_info("duckdb").pending_steps
-                if any(step.run_id != "other-run" for step in pending):
+                pending = [step for step in storage.get_concurrency_info("duckdb").pending_steps
+                           if step.run_id != "other-run"]
+                if pending and any("blocked by limit" in (entry.message or "")
+                                   for entry in instance.all_logs(pending[0].run_id)):
                     waited.append(True)
                     break
                 time.sleep(0.1)
