@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 
 VIEW = "main.churn_training_set"
+SAMPLE_VARIABLE = "churn_training_sample"  # users kept per million (dbt macro training_sample)
 
 
 # The view's dates: label rows that have features.
@@ -47,5 +48,17 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     so memory stays bounded at any number of users (a million users are 27 M training rows)."""
     matched = con.execute(f"select count(*) {_DATES} and ({where})", params).fetchone()[0]
     share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
-    sample = "" if share == 1.0 else f" and hash(user_id) % 1000000 < {round(share * 1_000_000)}"
-    return con.execute(f"select * from {VIEW} where ({where}){sample}", params).df(), share
+    if share == 1.0:
+        return con.execute(f"select * from {VIEW} where ({where})", params).df(), share
+    per_million = round(share * 1_000_000)
+    # The view keeps only these users in every table it joins while the variable is set (macro
+    # training_sample): the filter below alone reaches user_features, not the joined tables,
+    # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
+    # the variable (the Spark engine's, over Parquet).
+    con.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
+    try:
+        rows = con.execute(f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}",
+                           params).df()
+    finally:
+        con.execute(f"reset variable {SAMPLE_VARIABLE}")
+    return rows, share

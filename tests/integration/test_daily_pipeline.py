@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 from ml.score import use_tracking_store
 import pytest
 
@@ -21,6 +22,7 @@ from pipeline.dbt import feature_definition
 from pipeline.dbt.project import dbt_project
 from pipeline.definitions import build_definitions
 from pipeline.jobs import RANGE_END, RANGE_START
+from pipeline.model import training_set
 from pipeline.serving.assets import SERVING_TABLES
 from pipeline.settings import DBT_PROJECT_DIR, Settings
 
@@ -114,6 +116,25 @@ def test_tables_have_their_grain(pipeline):
     assert scalar(s, "select count(*) from churn_labels where not label_mature") > 0  # last 30 days are immature
     # The features were built under today's definition: the next run adds dates, recomputes none.
     assert scalar(s, "select fingerprint from feature_definition") == feature_definition.fingerprint(s)
+
+
+def test_a_sampled_training_read_filters_every_table_the_view_reads(pipeline):
+    """Past the row budget the training read keeps a fixed sample of users in each table the
+    view reads (DuckDB does not carry a filter on the view's user_id into its left joins), and
+    reads the same rows as that filter on the whole view."""
+    order = ["user_id", "as_of_date"]
+    with duckdb.connect(str(pipeline["settings"].warehouse), read_only=True) as con:
+        every = con.execute(f"select count(*) from {training_set.VIEW}").fetchone()[0]
+        rows, share = training_set.rows_where(con, max_rows=every // 4)
+        per_million = round(share * 1_000_000)
+        picked = con.execute(f"select * from {training_set.VIEW} where hash(user_id) % 1000000 < {per_million}").df()
+        unset = con.execute(f"select getvariable('{training_set.SAMPLE_VARIABLE}')").fetchone()[0]
+        con.execute(f"set variable {training_set.SAMPLE_VARIABLE} = {per_million}")
+        plan = con.execute(f"explain select * from {training_set.VIEW}").fetchall()[0][1]
+    assert 0 < len(rows) < every and unset is None  # a sample; the variable is reset after the read
+    pd.testing.assert_frame_equal(rows.sort_values(order, ignore_index=True), picked.sort_values(order, ignore_index=True))
+    scans = plan.count("Table:")
+    assert scans >= 11 and plan.count("hash(user_id)") == scans, plan
 
 
 def test_mlflow_holds_the_run_and_the_champion(pipeline):

@@ -4,6 +4,8 @@
 -- Only users on the churn spine (user_churn_status) have labels, hence rows. The models joined
 -- to user_features and their columns are listed in macro training_set_joins: a column added
 -- there is found by int_cause_churn_by_date and feature_catalog, which read it from its model.
+-- Every table is read through training_sample(): a read past the training row budget sets
+-- a DuckDB variable that keeps a fixed sample of users in each of them.
 -- A table on Spark: the Python steps read Spark's models as Parquet files (pipeline/engine/).
 {{ config(materialized="table" if target.type == "spark" else "view") }}
 -- depends_on: {{ ref("int_event_types_ranked") }}
@@ -17,7 +19,7 @@
 with
 
 type_features as (
-{{- type_features_pivot(type_columns) }}
+{{- type_features_pivot(type_columns, sampled=true) }}
 )
 
 select
@@ -32,11 +34,11 @@ select
     {%- endfor %}
     churn_labels.churned,
     churn_labels.label_mature
-from {{ ref('user_features') }} as user_features
-inner join {{ ref('churn_labels') }} as churn_labels
+from {{ training_sample(ref('user_features')) }} as user_features
+inner join {{ training_sample(ref('churn_labels')) }} as churn_labels
     on churn_labels.user_id = user_features.user_id
     and churn_labels.as_of_date = user_features.as_of_date
 left join type_features
     on type_features.user_id = user_features.user_id
     and type_features.as_of_date = user_features.as_of_date
-{{- training_set_join(training_set_joins() | map(attribute=0)) }}
+{{- training_set_join(training_set_joins() | map(attribute=0), sampled=true) }}
