@@ -58,7 +58,7 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(f"{path}: unknown keys under 'timestamp:' {unknown}; allowed: ['format', 'timezone']")
     return Mapping(
         columns=columns,
-        event_types={event_type_key(k): event_type_key(v) for k, v in _names(spec, "event_types", path).items()},
+        event_types=_event_types(spec, path),
         defaults=defaults,
         timestamp_format=_timestamp_format(stamp.get("format", "ISO8601"), path),
         timezone=_timezone(stamp.get("timezone", "UTC"), path),
@@ -85,6 +85,19 @@ def _names(spec: dict, key: str, path: Path) -> dict[str, str]:
             raise MappingError(f"{path}: '{key}.{name}' must be a single name or value, got {value!r}")
         names[str(name)] = str(value)
     return names
+
+
+def _event_types(spec: dict, path: Path) -> dict[str, str]:
+    """Source event type -> contract event type, both compared as event_type_key does. A blank
+    one is refused: mapped to " ", a type would load as an empty event type, where a row with
+    no event type is rejected."""
+    types = {}
+    for source, target in _names(spec, "event_types", path).items():
+        if not event_type_key(source) or not event_type_key(target):
+            raise MappingError(f"{path}: 'event_types.{source}' maps {source!r} to {target!r}; an event type "
+                               "cannot be blank (leave a type out to keep its own name)")
+        types[event_type_key(source)] = event_type_key(target)
+    return types
 
 
 def _check_one_source_each(columns: dict[str, str], path: Path) -> None:

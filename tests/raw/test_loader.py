@@ -141,6 +141,14 @@ def test_a_mapping_without_a_required_column_is_refused(tmp_path):
         load_mapping(mapping_file)
 
 
+@pytest.mark.parametrize("event_types", ['{purchase: " "}', '{" ": order}', "{purchase: ''}"])
+def test_a_mapping_to_or_from_a_blank_event_type_is_refused(tmp_path, event_types):
+    mapping_file = tmp_path / "m.yml"
+    mapping_file.write_text(f"columns: {{user_id: u, event_type: t, event_time: ts}}\nevent_types: {event_types}\n")
+    with pytest.raises(MappingError, match=r"m\.yml: 'event_types\..*cannot be blank"):
+        load_mapping(mapping_file)
+
+
 def test_an_empty_or_missing_day_loads_nothing_without_failing(tmp_path):
     good, bad, _, stats = prepare_day(tmp_path / "landing", DAY, identity())
     assert (len(good), len(bad), stats.rows_read, stats.files) == (0, 0, 0, 0)
