@@ -5,6 +5,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.raw.contract import stored_id
+
 
 class DeletionRequestError(ValueError):
     """A request file that cannot be trusted as a whole: nothing of it is applied."""
@@ -42,8 +44,8 @@ def read_request(path: Path, key: str) -> DeletionRequest:
             raise DeletionRequestError(f"{path}, line {line}: expected one field (user_id), found {len(row)}")
         if not row[0].strip():
             raise DeletionRequestError(f"{path}, line {line}: user_id is empty")
-        # Ids are compared as the loader stores them: surrounding blanks are not part of an id.
-        ids[row[0].strip()] = None
+        # Ids are compared as the loader stores them: "ｕ６ " is user u6.
+        ids[stored_id(row[0])] = None
     if not ids:
         raise DeletionRequestError(f"{path}: holds no user_id below its header")
     digest = hashlib.sha256(key.encode() + b"\x1f" + content).hexdigest()

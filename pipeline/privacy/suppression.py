@@ -23,6 +23,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.raw.contract import stored_id
+
 KEY_FILE = "suppression.key"
 LIST_FILE = "suppressed_users.csv"
 SEPARATOR = "\x1f"  # ASCII unit separator: cannot be part of an id read from CSV or JSON
@@ -40,10 +42,10 @@ class Suppression:
     hashes: frozenset[str]
 
     def __contains__(self, user_id) -> bool:
-        """Whether an id (as stored, or without surrounding blanks) was asked to be deleted."""
+        """Whether an id (as given, or as the loader stores it) was asked to be deleted."""
         if not isinstance(user_id, str) or not self.hashes:
             return False
-        return any(user_hash(self.key, value) in self.hashes for value in {user_id, user_id.strip()})
+        return any(user_hash(self.key, value) in self.hashes for value in {user_id, stored_id(user_id)})
 
     def mentions_any(self, raw_content) -> bool:
         """Whether a rejected row's raw content holds a suppressed id anywhere.
@@ -59,17 +61,17 @@ class Suppression:
 
 
 def _candidate_ids(raw_content: str) -> set[str]:
+    """Every token and value of the row, also as the loader would store it ("ｕ６" is u6)."""
     candidates = set(_TOKENS.findall(raw_content))
     try:
         row = json.loads(raw_content)
     except json.JSONDecodeError:
-        return candidates
+        row = None
     values = row.values() if isinstance(row, dict) else []
     for value in values:
         if value is not None and not isinstance(value, (dict, list)):
-            text = value if isinstance(value, str) else json.dumps(value)
-            candidates.update({text, text.strip()})
-    return candidates
+            candidates.add(value if isinstance(value, str) else json.dumps(value))
+    return candidates | {stored_id(candidate) for candidate in candidates}
 
 
 def privacy_dir(data_dir: Path) -> Path:

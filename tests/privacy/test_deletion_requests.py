@@ -18,8 +18,8 @@ from pipeline.raw.subscriptions import load_subscriptions
 
 def test_a_request_file_gives_its_distinct_ids_and_a_bad_row_names_the_file_and_line(tmp_path):
     good = tmp_path / "good.csv"
-    good.write_text("\ufeffuser_id\nu1\n\n u2 \nu1\n", encoding="utf-8")
-    assert read_request(good, "k").user_ids == ("u1", "u2")
+    good.write_text("\ufeffuser_id\nu1\n\n u2 \nu1\nｕ１\n", encoding="utf-8")
+    assert read_request(good, "k").user_ids == ("u1", "u2")  # as the loader stores them: "ｕ１" is u1
     cases = {"user_id,reason\nu1,asked\n": "line 1", "user_id\nu1\n\n  \n": "line 4", "user_id\nu1,u2\n": "line 2",
              "user_id\n": "holds no user_id", "id\nu1\n": "line 1"}
     for content, where in cases.items():
@@ -47,6 +47,9 @@ def test_a_rejected_row_is_found_by_any_value_or_token_but_not_by_a_longer_id(tm
     assert suppression.mentions_any(json.dumps({"user_id": " u1", "event_time": "yesterday"}))
     assert suppression.mentions_any('{"user_id": u1, broken json')
     assert not suppression.mentions_any(json.dumps({"user_id": "u12", "text": "hello u10"}))
+    # As the loader would store it: full-width "ｕ１" is user u1, in JSON and in broken text.
+    assert suppression.mentions_any(json.dumps({"user_id": "ｕ１"}, ensure_ascii=False))
+    assert suppression.mentions_any('ｕ１,yesterday,order')
     assert not suppression.mentions_any(None)
 
 
