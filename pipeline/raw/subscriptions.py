@@ -7,10 +7,12 @@ reason instead of a failed load; only a file that cannot be read, or lacks a req
 column, fails.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.privacy.loading import drop_suppressed_rows
 from pipeline.privacy.suppression import Suppression
@@ -80,6 +82,7 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path, suppre
     try:
         for path in files:
             _stage(con, path)
+        _store_ids_as_events_do(con)
         suppressed = drop_suppressed_rows(con, "subscription_rows", suppression)
         con.execute("create schema if not exists raw")
         # One transaction, so that a reader sees the old tables or the new ones, never a mix.
@@ -107,6 +110,23 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path, suppre
                             _count(con, "raw.subscriptions_rejected"), suppressed)
     assert load.rows_read == load.rows_loaded + load.rows_rejected + load.rows_suppressed
     return load
+
+
+def _store_ids_as_events_do(con: duckdb.DuckDBPyConnection) -> None:
+    """User ids NFKC-normalized as the event loader stores them ("ｕ６" is u6), before the
+    checks and the suppression list: DuckDB has no NFKC, so the few ids that are not ASCII
+    go through Python."""
+    found = [row[0] for row in con.execute(
+        "select distinct user_id from subscription_rows where not regexp_full_match(user_id, '[\\x00-\\x7F]*')").fetchall()]
+    stored = {value: unicodedata.normalize("NFKC", value) for value in found}
+    changed = pd.DataFrame({"found": list(stored), "stored": list(stored.values())})
+    if (changed["found"] != changed["stored"]).any():
+        con.register("stored_ids", changed)
+        try:
+            con.execute("update subscription_rows set user_id = stored_ids.stored from stored_ids "
+                        "where subscription_rows.user_id = stored_ids.found")
+        finally:
+            con.unregister("stored_ids")
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -69,12 +69,13 @@ def test_duckdb_computes_the_same_hash_so_subscriptions_are_filtered_in_sql(tmp_
     suppression = suppress(tmp_path, ["u1"])
     folder = tmp_path / "subscriptions"
     folder.mkdir()
-    (folder / "spells.csv").write_text("user_id,start\n u1 ,2026-01-01\nu2,2026-01-02\nu1,not a date\n")
+    (folder / "spells.csv").write_text("user_id,start\n u1 ,2026-01-01\nu2,2026-01-02\nu1,not a date\nｕ１,2026-01-03\n",
+                                       encoding="utf-8")
     with duckdb.connect() as con:
         load = load_subscriptions(con, folder, suppression)
         assert con.execute("select user_id from raw.subscriptions").fetchall() == [("u2",)]
         assert con.execute("select count(*) from raw.subscriptions_rejected").fetchone()[0] == 0
-        assert (load.rows_read, load.rows_loaded, load.rows_suppressed) == (3, 1, 2)
+        assert (load.rows_read, load.rows_loaded, load.rows_suppressed) == (4, 1, 3)
         con.execute("create table t as select 'u1' as user_id union all select 'u2'")
         assert drop_suppressed_rows(con, "t", suppression) == 1
 

@@ -49,6 +49,13 @@ def test_good_rows_are_typed_and_kept_with_their_origin(tmp_path, con):
                      "price": "DOUBLE", "source_file": "VARCHAR", "source_line": "INTEGER"}
 
 
+def test_user_ids_are_stored_as_the_event_loader_stores_them(tmp_path, con):
+    folder = land(tmp_path, "subs.csv", HEADER + "ｕ６,2026-01-05,,basic,9.99\n Café ,2026-01-06,,basic,\n"
+                  "Cafe\u0301,2026-01-07,,basic,\nu7,2026-01-08,,basic,\n")
+    load_subscriptions(con, folder)
+    assert [row["user_id"] for row in rows(con, "raw.subscriptions")] == ["u6", "Café", "Café", "u7"]
+
+
 def test_each_bad_row_is_rejected_with_its_reason_and_raw_values(tmp_path, con):
     folder = land(tmp_path, "subs.csv", HEADER + "\n".join([
         "u1,2026-01-05,,basic,9.99",        # line 2: good
