@@ -116,15 +116,15 @@ daily_activity as (
 -- Churn on every day whose label window has closed (the churn_horizon_days after it are
 -- loaded: an open window would count users as churned who have not had the time to come back),
 -- among the users active that day (churn_status 'active'; long-lapsed users would make the rate
--- say more about the past than about the day). The churn_status and churn_outcomes macros on
--- a daily spine of every user known by the day, so "churned" and "active" mean what they mean
--- in churn_labels and user_churn_status.
+-- say more about the past than about the day), as churn_labels and user_churn_status mean them.
 closed_days as (
     select activity_date as as_of_date
     from daily_activity
     where {{ dbt.dateadd('day', horizon, 'activity_date') }} <= (select max(activity_date) from user_days)
 ),
+{%- if churn_definition() == 'subscription' %}
 
+-- The churn_status and churn_outcomes macros on a daily spine of every user known by the day.
 daily_spine as (
     select user_starts.user_id, closed_days.as_of_date
     from closed_days
@@ -149,6 +149,70 @@ matured_churn as (
     from daily_outcomes
     group by as_of_date
 ),
+{%- else %}
+
+-- Without a spine of every user x every day (30 M rows at a million users): a user is active on
+-- a day when they have a kept day (macro retention_days) in the horizon up to it, and churned
+-- when they have none in the horizon after it. Between a kept day k and the next one, the user
+-- is active on [k, min(next - 1, k + h - 1)] and churned on [k, min(k + h - 1, next - h - 1)]
+-- (empty when they came back within the horizon); counted as the windows above, +1 on the first
+-- day and -1 the day after the last, in a running sum.
+kept_days as (
+    select
+        user_id,
+        activity_date,
+        lead(activity_date) over (partition by user_id order by activity_date) as next_kept_date
+    from ({{ retention_days() }}) as kept
+    where activity_date <= (select max(activity_date) from user_days)
+),
+
+kept_spans as (
+    select
+        activity_date as first_day,
+        cast(case
+            when next_kept_date is null then {{ dbt.dateadd('day', horizon - 1, 'activity_date') }}
+            else least({{ dbt.dateadd('day', -1, 'next_kept_date') }}, {{ dbt.dateadd('day', horizon - 1, 'activity_date') }})
+        end as date) as last_active_day,
+        cast(case
+            when next_kept_date is null then {{ dbt.dateadd('day', horizon - 1, 'activity_date') }}
+            else least({{ dbt.dateadd('day', -horizon - 1, 'next_kept_date') }}, {{ dbt.dateadd('day', horizon - 1, 'activity_date') }})
+        end as date) as last_churned_day
+    from kept_days
+),
+
+churn_changes as (
+    select as_of_date as change_date, 0 as active_change, 0 as churned_change from closed_days
+    union all
+    select first_day, 1, 0 from kept_spans
+    union all
+    select cast({{ dbt.dateadd('day', 1, 'last_active_day') }} as date), -1, 0 from kept_spans
+    union all
+    select first_day, 0, 1 from kept_spans where last_churned_day >= first_day
+    union all
+    select cast({{ dbt.dateadd('day', 1, 'last_churned_day') }} as date), 0, -1 from kept_spans
+    where last_churned_day >= first_day
+),
+
+daily_churn_changes as (
+    select change_date, sum(active_change) as active_change, sum(churned_change) as churned_change
+    from churn_changes
+    group by change_date
+),
+
+daily_churn as (
+    select
+        change_date as as_of_date,
+        sum(active_change) over (order by change_date rows between unbounded preceding and current row) as active_users,
+        sum(churned_change) over (order by change_date rows between unbounded preceding and current row) as churned_users
+    from daily_churn_changes
+),
+
+matured_churn as (
+    select daily_churn.as_of_date, cast(daily_churn.churned_users as double) / nullif(daily_churn.active_users, 0) as churn_rate
+    from daily_churn
+    inner join closed_days on closed_days.as_of_date = daily_churn.as_of_date
+),
+{%- endif %}
 
 -- Windows reaching back before the first loaded day would be undercounted: null, not low.
 daily as (
