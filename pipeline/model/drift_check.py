@@ -51,6 +51,7 @@ def score_and_feature_drift_check(config: DriftConfig, duckdb: DuckDBResource, m
     return dg.AssetCheckResult(
         passed=bool(worst["psi"] <= config.max_psi), severity=dg.AssetCheckSeverity.WARN,
         metadata={"model_version": version, "max_psi": float(worst["psi"]), "most_drifted": str(worst["column"]),
-                  "reference_rows": len(reference), "current_rows": len(current),
+                  "reference_rows": len(reference), "reference_users": int(reference["user_id"].nunique()),
+                  "current_rows": len(current),
                   "psi": dg.MetadataValue.md(table.to_markdown(index=False, floatfmt=".3f"))},
     )

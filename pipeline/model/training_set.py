@@ -54,11 +54,10 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     # The view keeps only these users in every table it joins while the variable is set (macro
     # training_sample): the filter below alone reaches user_features, not the joined tables,
     # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
-    # the variable (the Spark engine's, over Parquet).
-    con.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
-    try:
-        rows = con.execute(f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}",
-                           params).df()
-    finally:
-        con.execute(f"reset variable {SAMPLE_VARIABLE}")
+    # the variable (the Spark engine's, over Parquet). On a cursor of its own: a variable
+    # belongs to its connection, so it never outlives the read.
+    with con.cursor() as sampled:
+        sampled.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
+        rows = sampled.execute(f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}",
+                               params).df()
     return rows, share

@@ -7,7 +7,6 @@ reason instead of a failed load; only a file that cannot be read, or lacks a req
 column, fails.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from pipeline.privacy.loading import drop_suppressed_rows
 from pipeline.privacy.suppression import Suppression
+from pipeline.raw.contract import stored_id
 from pipeline.raw.read import LandingFileError
 
 REQUIRED_COLUMNS = ("user_id", "start")
@@ -82,8 +82,10 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path, suppre
     try:
         for path in files:
             _stage(con, path)
-        _store_ids_as_events_do(con)
+        # Suppressed before and after: a list written before ids were normalized holds them as given.
         suppressed = drop_suppressed_rows(con, "subscription_rows", suppression)
+        _store_ids_as_events_do(con)
+        suppressed += drop_suppressed_rows(con, "subscription_rows", suppression)
         con.execute("create schema if not exists raw")
         # One transaction, so that a reader sees the old tables or the new ones, never a mix.
         con.execute("begin transaction")
@@ -113,12 +115,15 @@ def load_subscriptions(con: duckdb.DuckDBPyConnection, landing_dir: Path, suppre
 
 
 def _store_ids_as_events_do(con: duckdb.DuckDBPyConnection) -> None:
-    """User ids NFKC-normalized as the event loader stores them ("ｕ６" is u6), before the
-    checks and the suppression list: DuckDB has no NFKC, so the few ids that are not ASCII
-    go through Python."""
+    """User ids as the event loader stores them (NFKC, trimmed of any whitespace: "ｕ６" and
+    "u6<tab>" are u6), before the checks: DuckDB has neither NFKC nor a trim of every kind of
+    whitespace, so the few ids that are not ASCII or that start or end with a control
+    character go through Python."""
     found = [row[0] for row in con.execute(
-        "select distinct user_id from subscription_rows where not regexp_full_match(user_id, '[\\x00-\\x7F]*')").fetchall()]
-    stored = {value: unicodedata.normalize("NFKC", value) for value in found}
+        "select distinct user_id from subscription_rows "
+        "where not regexp_full_match(user_id, '[\\x00-\\x7F]*') or regexp_matches(user_id, '^[\\x00-\\x20]|[\\x00-\\x20]$')"
+    ).fetchall()]
+    stored = {value: stored_id(value) for value in found}
     changed = pd.DataFrame({"found": list(stored), "stored": list(stored.values())})
     if (changed["found"] != changed["stored"]).any():
         con.register("stored_ids", changed)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.privacy.loading import drop_suppressed_events, drop_suppressed_rows
 from pipeline.privacy.requests import DeletionRequestError, read_request
-from pipeline.privacy.suppression import load_suppression, suppress
+from pipeline.privacy.suppression import Suppression, load_suppression, suppress, user_hash
 from pipeline.raw.load import DayLoad, PreparedDay
 from pipeline.raw.subscriptions import load_subscriptions
 
@@ -76,6 +76,9 @@ def test_duckdb_computes_the_same_hash_so_subscriptions_are_filtered_in_sql(tmp_
         assert con.execute("select user_id from raw.subscriptions").fetchall() == [("u2",)]
         assert con.execute("select count(*) from raw.subscriptions_rejected").fetchone()[0] == 0
         assert (load.rows_read, load.rows_loaded, load.rows_suppressed) == (4, 1, 3)
+        # A list written before requests were normalized holds "ｕ１" as given: still left out.
+        legacy = Suppression(suppression.key, frozenset({user_hash(suppression.key, "ｕ１")}))
+        assert load_subscriptions(con, folder, legacy).rows_suppressed == 1
         con.execute("create table t as select 'u1' as user_id union all select 'u2'")
         assert drop_suppressed_rows(con, "t", suppression) == 1
 

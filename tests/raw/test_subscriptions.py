@@ -51,9 +51,10 @@ def test_good_rows_are_typed_and_kept_with_their_origin(tmp_path, con):
 
 def test_user_ids_are_stored_as_the_event_loader_stores_them(tmp_path, con):
     folder = land(tmp_path, "subs.csv", HEADER + "ｕ６,2026-01-05,,basic,9.99\n Café ,2026-01-06,,basic,\n"
-                  "Cafe\u0301,2026-01-07,,basic,\nu7,2026-01-08,,basic,\n")
+                  "Cafe\u0301,2026-01-07,,basic,\nu7,2026-01-08,,basic,\n\"u8\t\",2026-01-09,,basic,\n"
+                  "\u3000u9,2026-01-10,,basic,\n")
     load_subscriptions(con, folder)
-    assert [row["user_id"] for row in rows(con, "raw.subscriptions")] == ["u6", "Café", "Café", "u7"]
+    assert [row["user_id"] for row in rows(con, "raw.subscriptions")] == ["u6", "Café", "Café", "u7", "u8", "u9"]
 
 
 def test_each_bad_row_is_rejected_with_its_reason_and_raw_values(tmp_path, con):
