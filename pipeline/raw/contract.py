@@ -12,11 +12,6 @@ NUMERIC_COLUMNS = ("amount", "page_load_ms", "response_seconds", "delivery_minut
 # Identifiers: NFKC-normalized and trimmed on load, so " u1 " and "ｕ１" are user u1.
 ID_COLUMNS = ("event_id", "user_id", "session_id", "order_id", "item_id")
 
-
-def stored_id(value: str) -> str:
-    """One identifier as the loader stores it (pipeline/raw/validate.py does a column at once)."""
-    return unicodedata.normalize("NFKC", value).strip()
-
 # A number must be finite and smaller than this in size: dbt casts amounts to DECIMAL(28,6), and
 # no real amount or duration (1e12 ms is 31 years) comes near it; a larger one is a broken cell.
 MAX_ABS_NUMBER = 1e12
@@ -86,3 +81,8 @@ EVENT_LOADS_DOC = (
         "loaded_at": "When the day was last (re)loaded.",
     },
 )
+
+
+def stored_id(value: str) -> str:
+    """One identifier as the loader stores it (pipeline/raw/validate.py does a column at once)."""
+    return unicodedata.normalize("NFKC", value).strip()

@@ -123,10 +123,9 @@ def _store_ids_as_events_do(con: duckdb.DuckDBPyConnection) -> None:
         "select distinct user_id from subscription_rows "
         "where not regexp_full_match(user_id, '[\\x00-\\x7F]*') or regexp_matches(user_id, '^[\\x00-\\x20]|[\\x00-\\x20]$')"
     ).fetchall()]
-    stored = {value: stored_id(value) for value in found}
-    changed = pd.DataFrame({"found": list(stored), "stored": list(stored.values())})
-    if (changed["found"] != changed["stored"]).any():
-        con.register("stored_ids", changed)
+    changed = {value: stored_id(value) for value in found if stored_id(value) != value}
+    if changed:
+        con.register("stored_ids", pd.DataFrame({"found": list(changed), "stored": list(changed.values())}))
         try:
             con.execute("update subscription_rows set user_id = stored_ids.stored from stored_ids "
                         "where subscription_rows.user_id = stored_ids.found")
