@@ -69,7 +69,7 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
         horizon, definition = con.execute("select any_value(horizon_days), any_value(churn_definition) from main.churn_labels").fetchone()
         catalog = feature_catalog(con)
         today = training_set.latest_date(con)
-        latest = training_set.rows_on(con, today)
+        latest_features = training_set.columns_with_values(con, list(catalog), today)
 
     def decide(features: list[str]) -> TrainingDecision:
         return training_due(
@@ -78,9 +78,9 @@ def churn_model(context: dg.AssetExecutionContext, config: ChurnModelConfig, duc
             drift_alert=_drift_alert(context.instance))
 
     # Most days training is not due, and reading every date of the training set is 2.7 M rows at
-    # 100 k users: the latest date's feature columns decide first, and when they say due (a
-    # feature null today but not before, say) every row reads and decides again.
-    decision = decide(feature_columns(latest, catalog))
+    # 100 k users: the latest date's feature columns decide first (counted in DuckDB), and when
+    # they say due (a feature null today but not before, say) every row reads and decides again.
+    decision = decide(latest_features)
     if decision.due:
         with duckdb.get_connection() as con:
             rows, user_share = training_set.rows_where(con, max_rows=config.max_training_rows)

@@ -40,6 +40,17 @@ def rows_on(con, day: dt.date | None, order_by_user: bool = False):
                        [day]).df()
 
 
+def columns_with_values(con, names: list[str], day: dt.date | None) -> list[str]:
+    """Of `names`, the view's columns with at least one value on `day`, in the order given:
+    counted by DuckDB, not read into pandas (a million users' rows of 150 columns)."""
+    present = {row[0] for row in con.execute(f"describe {VIEW}").fetchall()}
+    names = [name for name in names if name in present]
+    if not names:
+        return []
+    counts = ", ".join('count("{}")'.format(name.replace('"', '""')) for name in names)
+    values = con.execute(f"select {counts} from {VIEW} where as_of_date = ?", [day]).fetchone()
+    return [name for name, count in zip(names, values) if count]
+
 
 def rows_where(con, where: str = "true", params=(), max_rows: int | None = None) -> tuple[pd.DataFrame, float]:
     """The view's rows matching `where` (a condition on the label columns: as_of_date,

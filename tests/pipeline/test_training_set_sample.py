@@ -44,3 +44,13 @@ def test_the_condition_counts_against_the_budget(con):
     assert share == pytest.approx(1000 / matched)
     assert (rows["churned"] == 0).all() and rows["label_mature"].all()
     assert set(rows["as_of_date"].astype(str)) == {"2026-01-08", "2026-01-15"}
+
+
+def test_the_columns_with_a_value_on_a_date_are_counted_in_the_order_asked(con):
+    # "pages" has a value on the first date only, "visits" on every date, "no_such" is not in the view.
+    con.execute("alter table user_features add column pages int")
+    con.execute("update user_features set pages = 3 where as_of_date = '2026-01-01' and user_id = 'u7'")
+    names = ["pages", "no_such", "visits"]
+    assert training_set.columns_with_values(con, names, dt.date(2026, 1, 1)) == ["pages", "visits"]
+    assert training_set.columns_with_values(con, names, dt.date(2026, 1, 8)) == ["visits"]
+    assert training_set.columns_with_values(con, names, None) == []
