@@ -3,6 +3,7 @@
 import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipeline.model import training_set
@@ -54,3 +55,26 @@ def test_the_columns_with_a_value_on_a_date_are_counted_in_the_order_asked(con):
     assert training_set.columns_with_values(con, names, dt.date(2026, 1, 1)) == ["pages", "visits"]
     assert training_set.columns_with_values(con, names, dt.date(2026, 1, 8)) == ["visits"]
     assert training_set.columns_with_values(con, names, None) == []
+
+
+class ReadCounter:
+    """A connection that counts the reads of the training-set view run through it."""
+
+    def __init__(self, con):
+        self.con, self.reads = con, 0
+
+    def execute(self, sql, params=()):
+        self.reads += sql.startswith(f"select * from {training_set.VIEW}")
+        return self.con.execute(sql, params)
+
+
+def test_many_dates_are_read_a_few_at_a_time_with_the_same_rows(con, monkeypatch):
+    order = ["user_id", "as_of_date"]
+    whole = con.execute(f"select * from {training_set.VIEW}").df().sort_values(order, ignore_index=True)
+    monkeypatch.setattr(training_set, "READ_ROWS", 4500)  # 2000 rows a date: two dates a read
+    counter = ReadCounter(con)
+    rows, share = training_set.rows_where(counter, max_rows=10_000)
+    assert share == 1.0 and counter.reads == 2
+    pd.testing.assert_frame_equal(rows.sort_values(order, ignore_index=True), whole)
+    nothing, _ = training_set.rows_where(con, "churned = 7")
+    assert nothing.empty and list(nothing.columns) == list(whole.columns)
