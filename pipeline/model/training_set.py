@@ -3,18 +3,17 @@
 A filter on a literal date reaches every table the view joins; a `max(as_of_date)` subquery
 does not, and made each read join every date of every table (15 s instead of 2 s for the
 latest date of 100 k users). So the dates come first, from the labels (the view's rows are the
-label rows that have features), and the reads filter on them. Many dates are read a few at a
-time: DuckDB holds every join of the view at once, so one read of every date of 100 k users
-peaked at 4.6 GB for a 1.2 GB frame, and reads of about READ_ROWS rows at 3.5 GB, in less time.
+label rows that have features), and the reads filter on them.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pandas as pd
 
 VIEW = "main.churn_training_set"
 SAMPLE_VARIABLE = "churn_training_sample"  # users kept per million (dbt macro training_sample)
-READ_ROWS = 500_000  # rows per read of many dates (rows_where)
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # of current_setting('memory_limit')
 
 
 # The view's dates: label rows that have features.
@@ -60,35 +59,41 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     label_mature, churned), and the share of users they come from. Past `max_rows`, a fixed share
     of users is read with all their dates: a hash of user_id picks the same users on every read,
     so memory stays bounded at any number of users (a million users are 27 M training rows)."""
-    per_date = con.execute(f"select as_of_date, count(*) {_DATES} and ({where}) group by 1 order by 1", params).fetchall()
-    matched = sum(count for _day, count in per_date)
+    matched = con.execute(f"select count(*) {_DATES} and ({where})", params).fetchone()[0]
     share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
-    if share == 1.0:
-        return _read_by_dates(con, f"({where})", params, per_date, share), share
-    per_million = round(share * 1_000_000)
-    # The view keeps only these users in every table it joins while the variable is set (macro
-    # training_sample): the filter below alone reaches user_features, not the joined tables,
-    # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
-    # the variable (the Spark engine's, over Parquet). On a cursor of its own: a variable
-    # belongs to its connection, so it never outlives the read.
-    with con.cursor() as sampled:
-        sampled.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
-        rows = _read_by_dates(sampled, f"({where}) and hash(user_id) % 1000000 < {per_million}", params, per_date, share)
+    columns = len(con.execute(f"describe {VIEW}").fetchall())
+    with _memory_for_a_frame(con, matched * share * columns * 8):
+        if share == 1.0:
+            return con.execute(f"select * from {VIEW} where ({where})", params).df(), share
+        per_million = round(share * 1_000_000)
+        # The view keeps only these users in every table it joins while the variable is set (macro
+        # training_sample): the filter below alone reaches user_features, not the joined tables,
+        # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
+        # the variable (the Spark engine's, over Parquet). On a cursor of its own: a variable
+        # belongs to its connection, so it never outlives the read.
+        with con.cursor() as sampled:
+            sampled.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
+            rows = sampled.execute(f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}",
+                                   params).df()
     return rows, share
 
 
-def _read_by_dates(con, where: str, params, per_date: list, share: float) -> pd.DataFrame:
-    """The view's rows matching `where`, read in runs of dates of about READ_ROWS rows (`per_date`:
-    (date, matching label rows), in date order; `share` of them expected)."""
-    runs, run, rows = [], [], 0.0
-    for day, count in per_date:
-        if run and rows + count * share > READ_ROWS:
-            runs.append(run)
-            run, rows = [], 0.0
-        run.append(day)
-        rows += count * share
-    if not run:  # nothing matches: the view's columns, no rows
-        return con.execute(f"select * from {VIEW} where {where}", params).df()
-    parts = [con.execute(f"select * from {VIEW} where {where} and as_of_date between ? and ?",
-                         [*params, days[0], days[-1]]).df() for days in [*runs, run]]
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+@contextmanager
+def _memory_for_a_frame(con, frame_bytes: float):
+    """DuckDB's memory limit lowered by the pandas frame a read will fill (by at most half),
+    then restored. DuckDB keeps the tables it scans in memory up to its limit, and the frame
+    comes on top: the training read of a million users (2 M rows, a 2.1 GB frame) peaked at
+    8.8 GB under a 6 GB limit, and at 6.5 GB under 3.5 GB in the same time. The limit belongs
+    to the database, so this is for a step's own reads (each Dagster step is its own process);
+    it comes back as DuckDB shows it (5.5 GiB for 6GB, to a tenth of its unit)."""
+    setting = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    value, _, unit = setting.partition(" ")
+    if unit not in _UNITS:  # no limit set, or one DuckDB writes otherwise: left as it is
+        yield
+        return
+    limit = float(value) * _UNITS[unit]
+    con.execute(f"set memory_limit = '{int(max(limit - frame_bytes, limit / 2))}B'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{setting}'")

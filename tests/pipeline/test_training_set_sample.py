@@ -3,7 +3,6 @@
 import datetime as dt
 
 import duckdb
-import pandas as pd
 import pytest
 
 from pipeline.model import training_set
@@ -57,24 +56,38 @@ def test_the_columns_with_a_value_on_a_date_are_counted_in_the_order_asked(con):
     assert training_set.columns_with_values(con, names, None) == []
 
 
-class ReadCounter:
-    """A connection that counts the reads of the training-set view run through it."""
 
-    def __init__(self, con):
-        self.con, self.reads = con, 0
+class LimitRecorder:
+    """A connection (and its cursors) that keeps DuckDB's memory limit at each read of the view."""
+
+    def __init__(self, con, limits: list):
+        self.con, self.limits = con, limits
 
     def execute(self, sql, params=()):
-        self.reads += sql.startswith(f"select * from {training_set.VIEW}")
+        if sql.startswith(f"select * from {training_set.VIEW}"):
+            self.limits.append(self.con.execute("select current_setting('memory_limit')").fetchone()[0])
         return self.con.execute(sql, params)
 
+    def cursor(self):
+        return LimitRecorder(self.con.cursor(), self.limits)
 
-def test_many_dates_are_read_a_few_at_a_time_with_the_same_rows(con, monkeypatch):
-    order = ["user_id", "as_of_date"]
-    whole = con.execute(f"select * from {training_set.VIEW}").df().sort_values(order, ignore_index=True)
-    monkeypatch.setattr(training_set, "READ_ROWS", 4500)  # 2000 rows a date: two dates a read
-    counter = ReadCounter(con)
-    rows, share = training_set.rows_where(counter, max_rows=10_000)
-    assert share == 1.0 and counter.reads == 2
-    pd.testing.assert_frame_equal(rows.sort_values(order, ignore_index=True), whole)
-    nothing, _ = training_set.rows_where(con, "churned = 7")
-    assert nothing.empty and list(nothing.columns) == list(whole.columns)
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.con.close()
+
+
+@pytest.mark.parametrize("max_rows", [None, 2000])
+def test_duckdb_gets_less_memory_while_a_frame_is_read_and_its_limit_back_after(con, max_rows):
+    con.execute("set memory_limit = '100MiB'")
+    limits = []
+    rows, _ = training_set.rows_where(LimitRecorder(con, limits), max_rows=max_rows)
+    frame = len(rows) * 5 * 8 / 2**20  # rows x the view's 5 columns x 8 bytes, in MiB
+    assert len(limits) == 1 and mib(limits[0]) < 100 and mib(limits[0]) == pytest.approx(100 - frame, abs=0.1)
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
+
+
+def mib(setting: str) -> float:
+    value, unit = setting.split()
+    return float(value) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
