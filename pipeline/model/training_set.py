@@ -7,8 +7,9 @@ label rows that have features), and the reads filter on them.
 """
 
 import datetime as dt
-from contextlib import contextmanager
+from collections.abc import Callable
 
+import duckdb
 import pandas as pd
 
 VIEW = "main.churn_training_set"
@@ -61,39 +62,40 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     so memory stays bounded at any number of users (a million users are 27 M training rows)."""
     matched = con.execute(f"select count(*) {_DATES} and ({where})", params).fetchone()[0]
     share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
-    columns = len(con.execute(f"describe {VIEW}").fetchall())
-    with _memory_for_a_frame(con, matched * share * columns * 8):
-        if share == 1.0:
-            return con.execute(f"select * from {VIEW} where ({where})", params).df(), share
-        per_million = round(share * 1_000_000)
-        # The view keeps only these users in every table it joins while the variable is set (macro
-        # training_sample): the filter below alone reaches user_features, not the joined tables,
-        # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
-        # the variable (the Spark engine's, over Parquet). On a cursor of its own: a variable
-        # belongs to its connection, so it never outlives the read.
-        with con.cursor() as sampled:
-            sampled.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
-            rows = sampled.execute(f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}",
-                                   params).df()
+    frame_bytes = matched * share * len(con.execute(f"describe {VIEW}").fetchall()) * 8
+    if share == 1.0:
+        return _read_frame(con, frame_bytes, lambda: con.execute(f"select * from {VIEW} where ({where})", params).df()), share
+    per_million = round(share * 1_000_000)
+    # The view keeps only these users in every table it joins while the variable is set (macro
+    # training_sample): the filter below alone reaches user_features, not the joined tables,
+    # and such a read of a million users peaked at 8.6 GB. The filter stays for a view without
+    # the variable (the Spark engine's, over Parquet). On a cursor of its own: a variable
+    # belongs to its connection, so it never outlives the read.
+    with con.cursor() as sampled:
+        sampled.execute(f"set variable {SAMPLE_VARIABLE} = {per_million}")
+        rows = _read_frame(con, frame_bytes, lambda: sampled.execute(
+            f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}", params).df())
     return rows, share
 
 
-@contextmanager
-def _memory_for_a_frame(con, frame_bytes: float):
-    """DuckDB's memory limit lowered by the pandas frame a read will fill (by at most half),
+def _read_frame(con, frame_bytes: float, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """read(), with DuckDB's memory limit lowered by the pandas frame it fills (by at most half),
     then restored. DuckDB keeps the tables it scans in memory up to its limit, and the frame
     comes on top: the training read of a million users (2 M rows, a 2.1 GB frame) peaked at
-    8.8 GB under a 6 GB limit, and at 6.5 GB under 3.5 GB in the same time. The limit belongs
+    8.8 GB under a 6 GB limit, and at 6.5 GB under 3.5 GB in the same time. If DuckDB runs out
+    of memory under the lowered limit, read() runs again under the whole one. The limit belongs
     to the database, so this is for a step's own reads (each Dagster step is its own process);
     it comes back as DuckDB shows it (5.5 GiB for 6GB, to a tenth of its unit)."""
     setting = con.execute("select current_setting('memory_limit')").fetchone()[0]
     value, _, unit = setting.partition(" ")
     if unit not in _UNITS:  # no limit set, or one DuckDB writes otherwise: left as it is
-        yield
-        return
+        return read()
     limit = float(value) * _UNITS[unit]
     con.execute(f"set memory_limit = '{int(max(limit - frame_bytes, limit / 2))}B'")
     try:
-        yield
+        return read()
+    except duckdb.OutOfMemoryException:
+        pass
     finally:
         con.execute(f"set memory_limit = '{setting}'")
+    return read()

@@ -91,3 +91,19 @@ def test_duckdb_gets_less_memory_while_a_frame_is_read_and_its_limit_back_after(
 def mib(setting: str) -> float:
     value, unit = setting.split()
     return float(value) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+
+
+def test_a_read_out_of_memory_under_the_lowered_limit_runs_again_under_the_whole_one(con):
+    con.execute("set memory_limit = '100MiB'")
+    limits = []
+
+    def read():
+        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        if len(limits) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block")
+        return con.execute("select 1 as one").df()
+
+    # A frame of 60 MiB would leave DuckDB 40: it keeps half its limit.
+    frame = training_set._read_frame(con, 60 * 2**20, read)
+    assert limits == ["50.0 MiB", "100.0 MiB"] and len(frame) == 1
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
