@@ -56,7 +56,6 @@ def test_the_columns_with_a_value_on_a_date_are_counted_in_the_order_asked(con):
     assert training_set.columns_with_values(con, names, None) == []
 
 
-
 class LimitRecorder:
     """A connection (and its cursors) that keeps DuckDB's memory limit at each read of the view."""
 
