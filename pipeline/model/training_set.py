@@ -39,8 +39,9 @@ def labelled_window(con, days: int) -> list[dt.date | None]:
 
 def rows_on(con, day: dt.date | None, order_by_user: bool = False):
     """Every user's row on one date (none when `day` is None), as pandas."""
-    return con.execute(f"select * from {VIEW} where as_of_date = ?{' order by user_id' if order_by_user else ''}",
-                       [day]).df()
+    rows = con.execute(f"select * from {VIEW} where as_of_date = ?", [day]).df()
+    # Sorted by pandas: DuckDB's sort of every column of a million users peaked 0.7 GB higher.
+    return rows.sort_values("user_id", ignore_index=True) if order_by_user else rows
 
 
 def columns_with_values(con, names: list[str], day: dt.date | None) -> list[str]:

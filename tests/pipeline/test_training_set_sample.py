@@ -106,3 +106,9 @@ def test_a_read_out_of_memory_under_the_lowered_limit_runs_again_under_the_whole
     frame = training_set._read_frame(con, 60 * 2**20, read)
     assert limits == ["50.0 MiB", "100.0 MiB"] and len(frame) == 1
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
+
+
+def test_a_date_read_in_user_order_is_sorted_by_user_id(con):
+    rows = training_set.rows_on(con, dt.date(2026, 1, 8), order_by_user=True)
+    assert len(rows) == 2000 and rows["user_id"].tolist() == sorted(f"u{i}" for i in range(2000))
+    assert rows.index.tolist() == list(range(2000))  # tiers break ties by position
