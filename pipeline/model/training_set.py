@@ -86,7 +86,7 @@ def _read_frame(con, frame_bytes: float, read: Callable[[], pd.DataFrame]) -> pd
     8.8 GB under a 6 GB limit, and at 6.5 GB under 3.5 GB in the same time. If DuckDB runs out
     of memory under the lowered limit, read() runs again under the whole one. The limit belongs
     to the database, so this is for a step's own reads (each Dagster step is its own process);
-    it comes back as DuckDB shows it (5.5 GiB for 6GB, to a tenth of its unit)."""
+    it comes back as DuckDB shows it, rounded down to a tenth of its unit (5.5 GiB for 6GB)."""
     setting = con.execute("select current_setting('memory_limit')").fetchone()[0]
     value, _, unit = setting.partition(" ")
     if unit not in _UNITS:  # no limit set, or one DuckDB writes otherwise: left as it is
