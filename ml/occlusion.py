@@ -56,8 +56,9 @@ class _Trees:
         self.thresholds_below = {j: np.array(rows, dtype=np.int32) for j, rows in below.items()}
 
     def predict(self, x: np.ndarray) -> None:
-        """Each tree's leaf for the rows of x (binned, as `change` reads them), and the raw scores: as the
-        model's own prediction (sklearn's _predict_iterations), tree by tree, one thread."""
+        """Each tree's leaf for the rows of x (binned, as `change` reads them), and the raw
+        scores: as the model's own prediction (sklearn's _predict_iterations), tree by tree, one
+        thread."""
         self.binned = self.model._bin_mapper.transform(x)
         missing = self.model._bin_mapper.missing_values_bin_idx_
         # Column-major: a tree's leaves of many rows are read together (Occlusion.replaced).

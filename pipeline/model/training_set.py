@@ -65,7 +65,8 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
     frame_bytes = matched * share * len(con.execute(f"describe {VIEW}").fetchall()) * 8
     if share == 1.0:
-        return _read_frame(con, frame_bytes, lambda: con.execute(f"select * from {VIEW} where ({where})", params).df()), share
+        rows = _read_frame(con, frame_bytes, lambda: con.execute(f"select * from {VIEW} where ({where})", params).df())
+        return rows, share
     per_million = round(share * 1_000_000)
     # The view keeps only these users in every table it joins while the variable is set (macro
     # training_sample): the filter below alone reaches user_features, not the joined tables,
