@@ -25,6 +25,7 @@ from pipeline.jobs import RANGE_END, RANGE_START
 from pipeline.model import training_set
 from pipeline.serving.assets import SERVING_TABLES
 from pipeline.settings import DBT_PROJECT_DIR, Settings
+from tests.view_reads import ViewReads
 
 END = dt.date(2026, 3, 31)
 DAYS = 60
@@ -126,7 +127,7 @@ def test_a_sampled_training_read_filters_every_table_the_view_reads(pipeline):
     with duckdb.connect(str(pipeline["settings"].warehouse), read_only=True) as con:
         every = con.execute(f"select count(*) from {training_set.VIEW}").fetchone()[0]
         plans = []
-        rows, share = training_set.rows_where(PlanRecorder(con, plans), max_rows=every // 4)
+        rows, share = training_set.rows_where(ViewReads(con, view_plan, plans), max_rows=every // 4)
         per_million = round(share * 1_000_000)
         picked = con.execute(f"select * from {training_set.VIEW} where hash(user_id) % 1000000 < {per_million}").df()
         unset = con.execute(f"select getvariable('{training_set.SAMPLE_VARIABLE}')").fetchone()[0]
@@ -137,26 +138,9 @@ def test_a_sampled_training_read_filters_every_table_the_view_reads(pipeline):
     assert scans >= 11 and plan.count("hash(user_id)") == scans, plan
 
 
-class PlanRecorder:
-    """A DuckDB connection (and its cursors) that keeps, for every read of the training-set
-    view run through it, the plan of the whole view on that connection."""
-
-    def __init__(self, con, plans: list):
-        self.con, self.plans = con, plans
-
-    def execute(self, sql, params=()):
-        if sql.startswith(f"select * from {training_set.VIEW}"):
-            self.plans.append(self.con.execute(f"explain select * from {training_set.VIEW}").fetchall()[0][1])
-        return self.con.execute(sql, params)
-
-    def cursor(self):
-        return PlanRecorder(self.con.cursor(), self.plans)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.con.close()
+def view_plan(con) -> str:
+    """The plan of the whole view on that connection."""
+    return con.execute(f"explain select * from {training_set.VIEW}").fetchall()[0][1]
 
 
 def test_mlflow_holds_the_run_and_the_champion(pipeline):

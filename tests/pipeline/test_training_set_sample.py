@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from pipeline.model import training_set
+from tests.view_reads import ViewReads
 
 
 @pytest.fixture()
@@ -56,35 +57,18 @@ def test_the_columns_with_a_value_on_a_date_are_counted_in_the_order_asked(con):
     assert training_set.columns_with_values(con, names, None) == []
 
 
-class LimitRecorder:
-    """A connection (and its cursors) that keeps DuckDB's memory limit at each read of the view."""
-
-    def __init__(self, con, limits: list):
-        self.con, self.limits = con, limits
-
-    def execute(self, sql, params=()):
-        if sql.startswith(f"select * from {training_set.VIEW}"):
-            self.limits.append(self.con.execute("select current_setting('memory_limit')").fetchone()[0])
-        return self.con.execute(sql, params)
-
-    def cursor(self):
-        return LimitRecorder(self.con.cursor(), self.limits)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.con.close()
-
-
 @pytest.mark.parametrize("max_rows", [None, 2000])
 def test_duckdb_gets_less_memory_while_a_frame_is_read_and_its_limit_back_after(con, max_rows):
     con.execute("set memory_limit = '100MiB'")
     limits = []
-    rows, _ = training_set.rows_where(LimitRecorder(con, limits), max_rows=max_rows)
+    rows, _ = training_set.rows_where(ViewReads(con, memory_limit, limits), max_rows=max_rows)
     frame = len(rows) * 5 * 8 / 2**20  # rows x the view's 5 columns x 8 bytes, in MiB
     assert len(limits) == 1 and mib(limits[0]) < 100 and mib(limits[0]) == pytest.approx(100 - frame, abs=0.1)
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
+
+
+def memory_limit(con) -> str:
+    return con.execute("select current_setting('memory_limit')").fetchone()[0]
 
 
 def mib(setting: str) -> float:
