@@ -47,7 +47,7 @@ def rows_on(con, day: dt.date | None, order_by_user: bool = False):
 def columns_with_values(con, names: list[str], day: dt.date | None) -> list[str]:
     """Of `names`, the view's columns with at least one value on `day`, in the order given:
     counted by DuckDB, not read into pandas (a million users' rows of 150 columns)."""
-    present = {row[0] for row in con.execute(f"describe {VIEW}").fetchall()}
+    present = set(_view_columns(con))
     names = [name for name in names if name in present]
     if not names:
         return []
@@ -63,7 +63,7 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
     so memory stays bounded at any number of users (a million users are 27 M training rows)."""
     matched = con.execute(f"select count(*) {_DATES} and ({where})", params).fetchone()[0]
     share = 1.0 if not max_rows or matched <= max_rows else max_rows / matched
-    frame_bytes = matched * share * len(con.execute(f"describe {VIEW}").fetchall()) * 8
+    frame_bytes = matched * share * len(_view_columns(con)) * 8
     if share == 1.0:
         rows = _read_frame(con, frame_bytes, lambda: con.execute(f"select * from {VIEW} where ({where})", params).df())
         return rows, share
@@ -78,6 +78,10 @@ def rows_where(con, where: str = "true", params=(), max_rows: int | None = None)
         rows = _read_frame(con, frame_bytes, lambda: sampled.execute(
             f"select * from {VIEW} where ({where}) and hash(user_id) % 1000000 < {per_million}", params).df())
     return rows, share
+
+
+def _view_columns(con) -> list[str]:
+    return [row[0] for row in con.execute(f"describe {VIEW}").fetchall()]
 
 
 def _read_frame(con, frame_bytes: float, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
