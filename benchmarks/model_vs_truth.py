@@ -56,9 +56,19 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references, 
     shown = evidence_by_family(churners, evidence)
     evidenced = np.array([f in shown and pd.notna(shown[f].at[i, "sentence"]) for i, f in zip(churners.index, expected)])
     with_evidence = cause & evidenced
+    # Per true driver family: how often it is named, and what the main cause says instead.
+    named = pd.DataFrame({"driver": expected, "top1": top1, "top3": top3,
+                          "main_cause": causes["cause_1"].fillna("(none)").to_numpy()})[cause]
+    by_family = named.groupby("driver").agg(churners=("top1", "size"), top1=("top1", "mean"), top3=("top3", "mean"))
+    by_family["named_instead"] = [_most_named(group[~group["top1"]]["main_cause"]) for _, group in named.groupby("driver")]
     return {"n": int(cause.sum()), "top1": top1[cause].mean(), "top3": top3[cause].mean(),
             "n_all": len(churners), "reasons_top3": in_reasons.mean(), "ceiling": with_evidence.sum() / cause.sum(),
-            "top1_evidenced": top1[with_evidence].mean() if with_evidence.any() else np.nan}
+            "top1_evidenced": top1[with_evidence].mean() if with_evidence.any() else np.nan, "by_family": by_family}
+
+
+def _most_named(main_causes: pd.Series) -> str:
+    """The main causes named in place of the true one, most frequent first: "service 80, logistics 33"."""
+    return ", ".join(f"{name} {count}" for name, count in main_causes.value_counts().head(3).items()) or "-"
 
 
 def auc(y, p) -> str:
@@ -114,6 +124,9 @@ def main() -> None:
               f"of {m['n_all']} with any driver but natural churn")
         print(f"  {m['ceiling']:.1%} of them had evidence of their true driver on the date (the most any method "
               f"naming evidenced causes can reach); among those the main cause names it for {m['top1_evidenced']:.1%}")
+        print("  by true driver: churners, main cause names it, within the top 3, main cause named instead")
+        for family, row in m["by_family"].iterrows():
+            print(f"    {family:<16} {row.churners:5d}   {row.top1:6.1%}   {row.top3:6.1%}   {row.named_instead}")
     mature_dates = sorted(rows.loc[rows["label_mature"], "as_of_date"].dt.date.unique())
     print("churn_cause_diagnosis (mature dates), excess churners by cause against the truth:")
     truth_excess = true_excess_of(settings.root, world, mature_dates, horizon, reps)
