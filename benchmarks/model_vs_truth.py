@@ -60,7 +60,8 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references, 
     named = pd.DataFrame({"driver": expected, "top1": top1, "top3": top3,
                           "main_cause": causes["cause_1"].fillna("(none)").to_numpy()})[cause]
     by_family = named.groupby("driver").agg(churners=("top1", "size"), top1=("top1", "mean"), top3=("top3", "mean"))
-    by_family["named_instead"] = [_most_named(group[~group["top1"]]["main_cause"]) for _, group in named.groupby("driver")]
+    missed = named[~named["top1"]].groupby("driver")["main_cause"].agg(_most_named)
+    by_family["named_instead"] = missed.reindex(by_family.index, fill_value="-")
     return {"n": int(cause.sum()), "top1": top1[cause].mean(), "top3": top3[cause].mean(),
             "n_all": len(churners), "reasons_top3": in_reasons.mean(), "ceiling": with_evidence.sum() / cause.sum(),
             "top1_evidenced": top1[with_evidence].mean() if with_evidence.any() else np.nan, "by_family": by_family}
@@ -68,7 +69,7 @@ def cause_match(rows, churners_mask, truth, model, words, evidence, references, 
 
 def _most_named(main_causes: pd.Series) -> str:
     """The main causes named in place of the true one, most frequent first: "service 80, logistics 33"."""
-    return ", ".join(f"{name} {count}" for name, count in main_causes.value_counts().head(3).items()) or "-"
+    return ", ".join(f"{name} {count}" for name, count in main_causes.value_counts().head(3).items())
 
 
 def auc(y, p) -> str:

@@ -123,7 +123,7 @@ def _store_ids_as_events_do(con: duckdb.DuckDBPyConnection) -> None:
         "select distinct user_id from subscription_rows "
         "where not regexp_full_match(user_id, '[\\x00-\\x7F]*') or regexp_matches(user_id, '^[\\x00-\\x20]|[\\x00-\\x20]$')"
     ).fetchall()]
-    changed = {value: stored_id(value) for value in found if stored_id(value) != value}
+    changed = {value: stored for value in found if (stored := stored_id(value)) != value}
     if changed:
         con.register("stored_ids", pd.DataFrame({"found": list(changed), "stored": list(changed.values())}))
         try:

@@ -64,7 +64,7 @@ def test_duckdb_gets_less_memory_while_a_frame_is_read_and_its_limit_back_after(
     rows, _ = training_set.rows_where(ViewReads(con, memory_limit, limits), max_rows=max_rows)
     frame = len(rows) * 5 * 8 / 2**20  # rows x the view's 5 columns x 8 bytes, in MiB
     assert len(limits) == 1 and mib(limits[0]) < 100 and mib(limits[0]) == pytest.approx(100 - frame, abs=0.1)
-    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
+    assert memory_limit(con) == "100.0 MiB"
 
 
 def memory_limit(con) -> str:
@@ -81,7 +81,7 @@ def test_a_read_out_of_memory_under_the_lowered_limit_runs_again_under_the_whole
     limits = []
 
     def read():
-        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        limits.append(memory_limit(con))
         if len(limits) == 1:
             raise duckdb.OutOfMemoryException("could not allocate block")
         return con.execute("select 1 as one").df()
@@ -89,7 +89,7 @@ def test_a_read_out_of_memory_under_the_lowered_limit_runs_again_under_the_whole
     # A frame of 60 MiB would leave DuckDB 40: it keeps half its limit.
     frame = training_set._read_frame(con, 60 * 2**20, read)
     assert limits == ["50.0 MiB", "100.0 MiB"] and len(frame) == 1
-    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "100.0 MiB"
+    assert memory_limit(con) == "100.0 MiB"
 
 
 def test_a_date_read_in_user_order_is_sorted_by_user_id(con):
