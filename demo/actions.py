@@ -18,7 +18,8 @@ Who notices: an active user opens a message with the background marketing's chan
 0.15 + 0.3 * min(engagement, 1), half that on a break; churned users open nothing. A
 personal outreach gets through to 80% of users (churned ones too) and counts as opened.
 Coupons are held by every recipient. Opens are logged as message_opened, and an opened
-message relieves price-driven churn like any opened marketing message.
+message relieves price pressure (fewer checkouts abandoned at the total, so less price-driven
+churn) like any opened marketing message.
 
 How users respond (ps = price_sensitivity, eng = min(engagement, 1)):
 
@@ -28,7 +29,7 @@ How users respond (ps = price_sensitivity, eng = min(engagement, 1)):
 - coupons (first_order, no_threshold, spend_threshold, category): the coupon is held for
   coupon_validity_days (default 14). While held, each session's order chance is multiplied by
   1 + 1.2 * ps * power (power 1.0; spend_threshold 0.8, category 0.6: a condition or one
-  category pulls less), and the coupon count that damps price-driven churn goes up. For the
+  category pulls less), and the coupon count that relieves price pressure goes up. For the
   first 7 days it also draws the user in: sessions x (1 + 1.5 * ps^2). A user on
   a break ends it with chance 0.5 * ps; a churned user comes back (win-back, from the next
   day) with chance 0.2 * ps. Price-insensitive users barely respond.

@@ -21,6 +21,7 @@ _HOURS = np.array([1, .5, .3, .2, .2, .3, .8, 1.5, 2, 2, 2, 2.2, 2.5, 2, 1.8, 1.
                    3.2, 3.5, 3.2, 2.5, 1.5])  # fmt: skip
 _BROWSE = np.array([T["page_view"], T["product_view"], T["search"], T["add_to_cart"]])
 _BROWSE_P = [0.40, 0.33, 0.17, 0.10]
+_BALK = 0.5  # chance a session without an order is a checkout abandoned, at full price pressure
 _LOADS = (T["page_view"], T["product_view"])
 _ITEMS = (T["product_view"], T["add_to_cart"])
 
@@ -74,13 +75,16 @@ def remote_channel(ctx: Ctx, users: np.ndarray) -> np.ndarray:
     return np.where(ch == OFFLINE, 1, ch).astype(np.int8)
 
 
-def visits(ctx: Ctx, users, n_sess, earliest, order_prob):
+def visits(ctx: Ctx, users, n_sess, earliest, order_prob, price_pressure):
     """The day's sessions of `users` (arrays aligned with users, n_sess sessions each).
 
     Online sessions browse first; offline visits are a store trip that may end in an order.
-    Returns slow page loads per user and the purchases as (user, time, channel, session).
+    An online session without an order may end at the checkout, abandoned at the total, as
+    often as price_pressure (0..1) times _BALK: the trace a missed discount leaves.
+    Returns slow page loads and abandoned checkouts per user, and the purchases as (user,
+    time, channel, session).
     """
-    rng, pop = ctx.rng, ctx.pop
+    rng, pop, log = ctx.rng, ctx.pop, ctx.log
     owner = np.repeat(np.arange(len(users)), n_sess)
     user = users[owner]
     keep_main = rng.random(len(user)) < 0.8
@@ -99,9 +103,13 @@ def visits(ctx: Ctx, users, n_sess, earliest, order_prob):
     p = np.where(online, order_prob[owner] * np.where(slow > 0, 0.5, 1.0),
                  np.minimum(0.9, 5 * order_prob[owner]))  # fmt: skip
     buys = rng.random(len(user)) < p
+    balk = online & ~buys & (rng.random(len(user)) < _BALK * price_pressure[owner])
+    log.add("checkout_abandoned", user[balk], ctx.clamp(end[balk] + 20), chan[balk],
+            session=sid[balk], item=ctx.items(int(balk.sum())))
     slow_per_user = np.bincount(owner, weights=slow, minlength=len(users))
+    balks_per_user = np.bincount(owner, weights=balk, minlength=len(users))
     order_t = ctx.clamp(end[buys] + 30)
-    return slow_per_user, (user[buys], order_t, chan[buys].astype(np.int8), sid[buys])
+    return slow_per_user, balks_per_user, (user[buys], order_t, chan[buys].astype(np.int8), sid[buys])
 
 
 def _browse(ctx: Ctx, user, start, chan):

@@ -16,7 +16,7 @@ from demo.population import CHANNELS
 EVENT_TYPES = np.array(
     ["signup", "session_start", "page_view", "product_view", "search", "add_to_cart", "order",
      "refund", "cs_contact", "complaint", "delivery", "coupon_issued", "coupon_redeemed",
-     "message_sent", "message_opened", "review", "share"]
+     "message_sent", "message_opened", "review", "share", "checkout_abandoned"]
 )  # fmt: skip
 T = {name: np.int8(code) for code, name in enumerate(EVENT_TYPES)}
 COLUMNS = ["event_id", "user_id", "event_time", "event_type", "channel", "session_id", "order_id",

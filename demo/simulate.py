@@ -1,8 +1,10 @@
 """Day-by-day simulation: who is active, what they do, and who churns because of it.
 
-The loop runs over days only; each day works on whole arrays of users. Bad experiences are
-kept as exponentially decaying counts, so the churn hazard reacts to the recent past and
-fades again, which is what lets a point-in-time model learn it.
+The loop runs over days only; each day works on whole arrays of users. Bad experiences (slow
+pages, slow replies, late parcels, complaints, and totals turned down at checkout by users
+who miss a discount) are kept as exponentially decaying counts, so the churn hazard reacts
+to the recent past and fades again, which is what lets a point-in-time model learn it. Every
+driver leaves its trace in the log: a price-sensitive user's is the checkouts they abandon.
 
 A World holds everything the loop needs to go on (population, state, random generator, id
 counters, follow-ups logged for later days), so a history can be continued later, with
@@ -33,6 +35,8 @@ _BAD_MAX = np.array([0.015, 0.050, 0.040, 0.060])[:, None]
 _BAD_SCALE = np.array([6.0, 1.0, 1.0, 1.0])[:, None]
 _BAD_DECAY = 0.8  # per day: a bad week is mostly forgotten a fortnight later
 _COUPON_DECAY, _MSG_DECAY = 0.93, 0.85
+# The most daily hazard prices turned down at checkout add (decayed count ~1 is ~63% of it).
+_PRICE_MAX = 0.012
 _RETURN_P = 0.001  # daily chance a churned user comes back
 _VANISH_P = 0.75  # new users without an order in their first 7 days
 _COUPON_DAYS = 14
@@ -48,6 +52,7 @@ class _State:
         self.bad = np.zeros((4, n))  # decayed counts: slow pages, slow replies, late, complaints
         self.coupon = np.zeros(n)  # decayed coupons received or used
         self.msg = np.zeros(n)  # decayed messages opened
+        self.balks = np.zeros(n)  # decayed checkouts abandoned at the price
         self.coupon_until = np.full(n, -1)
         self.late_ring = np.zeros((4, n), np.int16)  # late parcels arriving on day d at [d % 4]
         self.away_until = np.full(n, -1)  # last day of a break
@@ -166,6 +171,7 @@ def _day(ctx: Ctx, st: _State, d: int, weekend: bool, sends: actions.Sends | Non
     st.bad *= _BAD_DECAY
     st.coupon *= _COUPON_DECAY
     st.msg *= _MSG_DECAY
+    st.balks *= _BAD_DECAY
     joined = _admit(ctx, st, d)
     users = np.flatnonzero(st.active)
     late_today = st.late_ring[d % 4, users].astype(float)
@@ -175,7 +181,8 @@ def _day(ctx: Ctx, st: _State, d: int, weekend: bool, sends: actions.Sends | Non
     here = users[present]
     n_sess, order_p, coupon_ok = _intent(ctx, st, here, joined, d, weekend)
     earliest = np.where(pop.signup_day[here] == d, pop.signup_sec[here], d * DAY)
-    slow_loads, buys = behaviour.visits(ctx, here, n_sess, earliest, order_p)
+    slow_loads, balks, buys = behaviour.visits(ctx, here, n_sess, earliest, order_p,
+                                               _price_pressure(pop, st, here))
     st.ordered[buys[0]] = True
     redeemed, (late_user, late_offset) = shop.orders(ctx, buys, coupon_ok)
     _use_coupons(st, redeemed)
@@ -190,6 +197,7 @@ def _day(ctx: Ctx, st: _State, d: int, weekend: bool, sends: actions.Sends | Non
     st.bad[0, here] += slow_loads
     st.bad[1, here] += slow_reply
     st.bad[3, here] += complained
+    st.balks[here] += balks
     if sends is not None:
         actions.apply(ctx, st, sends)
     _churn(ctx, st, users, d)
@@ -229,6 +237,14 @@ def _intent(ctx: Ctx, st: _State, users, joined, d: int, weekend: bool):
     return n_sess, order_p, coupon_ok
 
 
+def _price_pressure(pop: Population, st: _State, users: np.ndarray) -> np.ndarray:
+    """0..1: how much a price-sensitive user misses a discount, relieved by recent coupons
+    and opened messages: how often they turn down the total at checkout (behaviour.visits).
+    Each time they do, they lean further towards leaving (the price hazard in _churn)."""
+    ps = pop.price_sensitivity[users]
+    return ps**2 * np.exp(-(1.5 * st.coupon[users] + 0.7 * st.msg[users]))
+
+
 def _admit(ctx: Ctx, st: _State, d: int) -> np.ndarray:
     """Activate today's signups (and everyone who existed before day 0) and the returners."""
     sd = ctx.pop.signup_day
@@ -237,6 +253,7 @@ def _admit(ctx: Ctx, st: _State, d: int) -> np.ndarray:
     back = gone & ((ctx.rng.random(len(sd)) < _RETURN_P) | (st.back_on == d))
     st.return_day[back] = d
     st.bad[:, back] = 0  # a fresh start: old grievances and breaks are over
+    st.balks[back] = 0
     st.away_until[back] = -1
     new = np.flatnonzero(sd == d)
     ctx.log.add("signup", new, ctx.pop.signup_sec[new], ctx.pop.channel[new])
@@ -248,8 +265,7 @@ def _churn(ctx: Ctx, st: _State, users: np.ndarray, d: int) -> None:
     """Draw today's churners; their driver is the largest contribution to their hazard."""
     pop, rng = ctx.pop, ctx.rng
     bad = _BAD_MAX * (1 - np.exp(-st.bad[:, users] / _BAD_SCALE))
-    ps = pop.price_sensitivity[users]
-    price = 0.006 * ps**2 * np.exp(-(1.5 * st.coupon[users] + 0.7 * st.msg[users]))
+    price = _PRICE_MAX * -np.expm1(-st.balks[users])
     natural = 0.0004 + 0.0004 / (0.3 + pop.engagement[users])
     parts = np.vstack([bad, price, natural])
     if ctx.without:  # a counterfactual world: the driver neither drives churn nor strains

@@ -24,7 +24,7 @@ EVENT_TYPES = (
     "signup", "session_start", "page_view", "product_view", "search", "add_to_cart", "order",
     "refund", "cs_contact", "complaint", "delivery", "coupon_issued", "coupon_redeemed",
     "message_sent", "message_opened", "review", "share", "error", "subscription_start",
-    "subscription_end",
+    "subscription_end", "checkout_abandoned",
 )
 
 # The cause families a reason is routed to (a mapping's reason_families takes these values).

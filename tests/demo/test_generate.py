@@ -124,6 +124,27 @@ def test_bad_experiences_raise_churn(big):
     assert {"page_load", "service", "delivery", "complaint", "never_converted"} <= drivers
 
 
+def test_price_churners_turned_down_the_total_at_checkout_first(big):
+    """Price-driven churn leaves a trace like the other drivers: abandoned checkouts, which
+    price-sensitive users without a recent discount leave, and which the price hazard follows."""
+    ev, truth = big.events, big.truth.set_index("user_id")
+    balks = ev[ev.event_type == "checkout_abandoned"]
+    assert balks.session_id.notna().all() and balks.item_id.notna().all() and balks.amount.isna().all()
+    price = truth[truth.churn_driver == "price"]
+    assert len(price) >= 30
+    # Every price churner balked before leaving, and as the hazard fades like a bad week's,
+    # nearly all within the two weeks before (a break in between can stretch that).
+    before = balks.merge(price.churn_date.rename("churn_date"), left_on="user_id", right_index=True)
+    before = before[before.event_time < before.churn_date]
+    assert set(before.user_id) == set(price.index)
+    recent = before.event_time >= before.churn_date - pd.Timedelta(days=14)
+    assert before.user_id[recent].nunique() >= 0.9 * len(price), (before.user_id[recent].nunique(), len(price))
+    # ... and balking is a price-sensitive habit: those who balk most are the most sensitive.
+    per_user = balks.groupby("user_id").size().reindex(truth.index, fill_value=0)
+    sensitivity = truth.price_sensitivity
+    assert sensitivity[per_user >= 3].mean() > sensitivity[per_user == 0].mean() + 0.15
+
+
 def test_new_users_without_an_order_in_a_week_mostly_vanish(big):
     ev, truth = big.events, big.truth.set_index("user_id")
     first_day = pd.Timestamp(END) - pd.Timedelta(days=89)
