@@ -38,13 +38,13 @@ LABELS = """
 
 
 def build_labels(work: Path, dbt_vars: str) -> None:
-    """dbt run of the two label models in the copied warehouse. Both are plain tables (not
-    incremental), so a changed definition needs no --full-refresh; everything upstream
+    """dbt run of the two label models in the copied warehouse, rebuilt whole (--full-refresh:
+    both are incremental, and a run would only add the dates they lack); everything upstream
     (features, user-days) is read as the pipeline left it."""
     env = {**os.environ, "CHURN_DATA_DIR": str(work), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            # As the pipeline's feature step without a partition: no run window (macro run_var).
            "CHURN_RUN_START_DATE": "", "CHURN_RUN_END_DATE": ""}
-    command = [str(DBT), "run", "--select", "user_churn_status", "churn_labels", "--vars", dbt_vars,
+    command = [str(DBT), "run", "--select", "user_churn_status", "churn_labels", "--full-refresh", "--vars", dbt_vars,
                "--profiles-dir", ".", "--project-dir", str(DBT_PROJECT_DIR),
                "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     try:
