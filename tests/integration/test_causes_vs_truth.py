@@ -32,6 +32,7 @@ def shop(tmp_path_factory, pipeline_runner):
         rows = con.sql("select * from churn_training_set").df()
         horizon = con.execute("select any_value(horizon_days) from churn_labels").fetchone()[0]
         words, evidence = feature_catalog(con), cause_evidence(con)  # as the pipeline reads them
+        catalog = con.sql("select feature, family, evidence from feature_catalog").df()
         diagnosis = con.sql("""
             select cause_family, sum(excess_churners) as excess from churn_cause_diagnosis
             where labels_mature group by cause_family order by excess desc
@@ -39,17 +40,18 @@ def shop(tmp_path_factory, pipeline_runner):
     champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
     train, valid = time_split(rows)  # the benchmark's rows: the training's validation dates
     return SimpleNamespace(rows=rows, train=train, valid=valid, horizon=horizon, words=words, evidence=evidence,
-                           diagnosis=diagnosis, model=load_version("churn_model", champion.version),
+                           catalog=catalog, diagnosis=diagnosis, model=load_version("churn_model", champion.version),
                            truth=load_truth(settings.root))
 
 
 def test_recent_churners_are_told_their_true_driver(shop):
-    """Full size (seed 42): 73 % main cause, 96 % within the top 3. Price churners' checkouts
-    abandoned are their evidence: before the demo logged them, price was named for a quarter."""
+    """Full size (seed 42): 73 % main cause, 96 % within the top 3; here 75 % and 99 %. Price
+    churners' abandoned checkouts are their evidence: before the demo logged them, price was
+    named for a quarter of them, and 55 % and 83 % of all (this test's shop then)."""
     m = cause_match(shop.valid, left_recently(shop.valid, shop.truth), shop.truth, shop.model, shop.words,
                     shop.evidence, retained_references(shop.train, input_columns(shop.model)), shop.train)
     assert m["n"] >= 60, m["n"]
-    assert m["top1"] >= 0.55 and m["top3"] >= 0.75, (m["top1"], m["top3"], m["by_family"])
+    assert m["top1"] >= 0.6 and m["top3"] >= 0.9, (m["top1"], m["top3"], m["by_family"])
     by_family = m["by_family"]
     assert by_family.loc["value_or_price", "top1"] >= 0.4, by_family
 
@@ -60,6 +62,16 @@ def test_the_champion_beats_recency_against_the_truth(shop):
     champion_auc = roc_auc_score(truth, p)
     recency_auc = roc_auc_score(truth, shop.valid["days_since_last_activity"])
     assert champion_auc > recency_auc + 0.01, (champion_auc, recency_auc)
+
+
+def test_price_evidence_is_an_abandoned_checkout_not_a_cart_or_a_coupon(shop):
+    """Most users leave carts and some buy with coupons: as evidence of price they made 75 % of
+    this shop's active user-dates "affected" by price; abandoned checkouts make 41 %."""
+    evidence = shop.catalog[shop.catalog["evidence"].notna()]
+    price = set(evidence.loc[evidence["family"] == "value_or_price", "feature"])
+    habits = {"abandoned_carts_30d", "coupon_order_share_90d"}
+    assert "checkout_abandoned__events_90d" in price and not price & habits, price
+    assert habits <= set(shop.catalog["feature"])  # still model features
 
 
 def test_the_diagnosis_sees_price_cost_churners(shop):
