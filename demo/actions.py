@@ -36,7 +36,8 @@ How users respond (ps = price_sensitivity, eng = min(engagement, 1)):
 - return_gift_pack: three coupons (a redemption uses one, the pack lasts until all are used or
   it expires), break end 0.7 * ps, win-back 0.35 * ps.
 - priority_service / exclusive_perks (no discount; meant for valuable users), if noticed:
-  grievances (decayed bad-experience counts) cut to 30%, order chance x (1 + 0.6 * (1 - ps))
+  grievances (decayed bad-experience counts; not the abandoned checkouts, which only a
+  discount eases) cut to 30%, order chance x (1 + 0.6 * (1 - ps))
   for 14 days, break end 0.3 * (1 - ps); a churned user is won back with 0.1 * (1 - ps).
   The less price-driven the user, the more they respond.
 - personal_outreach, if the person gets through: grievances cut to 10%, a break ends with
@@ -149,7 +150,8 @@ def apply(ctx: Ctx, st, s: Sends) -> None:
     """Send `s` on ctx.day and apply each user's response to the state (see the module doc).
 
     Runs after the day's visits and marketing and before the churn draw, like the background
-    marketing: a coupon sent today damps today's churn hazard and is used from tomorrow.
+    marketing: a coupon sent today is used from tomorrow, and from tomorrow fewer checkouts are
+    abandoned at the price; the price hazard eases as the ones already abandoned fade.
     """
     rng, pop, log, d, n, u = ctx.rng, ctx.pop, ctx.log, ctx.day, len(s), s.user
     inc = s.incentive.astype(np.int64)

@@ -1,7 +1,8 @@
 """What active users do on one day, as whole-array operations over that day's users.
 
 Each function emits its events into the log and returns the per-user experiences that the
-churn hazard in simulate.py reacts to (slow pages, slow replies, late parcels, complaints).
+churn hazard in simulate.py reacts to (slow pages, slow replies, late parcels, complaints,
+checkouts abandoned at the price).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the shop as it is minus churners in the same shop where that driver adds no haza
 strain), counted the way the pipeline counts them. That is what churn_cause_diagnosis
 estimates from the log, so it is the truth its ranking is checked against; counting churners
 by their largest hazard instead says who left while a driver was the biggest, not how many
-left because of it (everyone has some price hazard, for one).
+left because of it (every user who abandoned a checkout lately has some price hazard, for one).
 
 Both worlds have the demo's population (drawn from its seed) and share each repetition's
 random stream, so the difference is the driver's and not noise; retention sends are left out

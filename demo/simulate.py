@@ -163,6 +163,8 @@ class World:
         world = pickle.loads(Path(path).read_bytes())
         if not isinstance(world, World):
             raise TypeError(f"{path} does not hold a demo World")
+        # A world saved before checkouts were abandoned goes on with none abandoned yet.
+        vars(world.st).setdefault("balks", np.zeros(world.pop.size))
         return world
 
 

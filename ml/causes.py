@@ -166,8 +166,9 @@ def explain_causes(model, frame: pd.DataFrame, columns: list[str], *, words: Wor
                                          {f: families[f] for f in names if f in families})
     # Named when the user's evidence is there, most risk first. A family the model gives no
     # weight (no feature of it, or an attribution of 0 or below) still counts: requiring a
-    # positive attribution left most of the demo's price-driven churners without any cause, as
-    # the model does not tell a coupon habit from churn.
+    # positive attribution left most of the demo's price-driven churners without any cause, when
+    # the demo's price driver left no trace but a coupon habit, which the model did not tell from
+    # churn (before the demo logged abandoned checkouts).
     contributions = contributions.reindex(columns=names, fill_value=0.0)
     # The contribution alone favours the family whose features best predict churn to come (a late
     # delivery, which recurs) over the rarer grievance that followed it (a complaint about it), so

@@ -186,6 +186,17 @@ def test_a_saved_world_continues_exactly_like_the_one_in_memory(history, out, pl
     assert history.world.days == HISTORY_DAYS
 
 
+def test_a_world_saved_before_checkouts_were_abandoned_goes_on(out, plan, tmp_path):
+    """A data folder of an older version: its saved world has no abandoned checkouts yet."""
+    old = World.load(out / WORLD_FILE)
+    del old.st.balks
+    old.save(tmp_path / "old.pkl")
+    world = World.load(tmp_path / "old.pkl")
+    assert not world.st.balks.any() and len(world.st.balks) == world.pop.size
+    result = continue_world(world, 2, plan, reps=2, seed=9)
+    assert (result.events.event_type == "checkout_abandoned").any()
+
+
 def test_continuing_twice_advances_the_world(continued, history):
     _, after, first, world = continued
     folder = after.parent / "twice"
