@@ -3,8 +3,8 @@
 The loop runs over days only; each day works on whole arrays of users. Bad experiences (slow
 pages, slow replies, late parcels, complaints, and totals turned down at checkout by users
 who miss a discount) are kept as exponentially decaying counts, so the churn hazard reacts
-to the recent past and fades again, which is what lets a point-in-time model learn it. Every
-driver leaves its trace in the log: a price-sensitive user's is the checkouts they abandon.
+to the recent past and fades again, which is what lets a point-in-time model learn it. Each
+grievance leaves its trace in the log: a price-sensitive user's is the checkouts they abandon.
 
 A World holds everything the loop needs to go on (population, state, random generator, id
 counters, follow-ups logged for later days), so a history can be continued later, with
