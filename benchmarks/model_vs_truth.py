@@ -135,7 +135,7 @@ def main() -> None:
         print(f"  truth: the shop simulated again without each driver ({reps} pairs of worlds), churners counted as the "
               f"{definition} label on the same dates (standard error in brackets)")
         truth_side = {r.cause_family: f"{r.true_excess_churners:8.1f} ({r.std_error:.0f})" for r in truth_excess.itertuples()}
-        print("  true order:   " + " > ".join(truth_excess["cause_family"]))
+        print("  true order:   " + true_order(truth_excess) + "   (≈: within 2 standard errors of the difference)")
         print("  diagnosis:    " + " > ".join(diagnosis["cause_family"]))
     else:  # the other worlds have no counterfactual simulator: their churners leaving by driver
         mature = rows[rows["label_mature"]]
@@ -144,6 +144,17 @@ def main() -> None:
     for row in diagnosis.itertuples():
         print(f"  {row.cause_family:<16} excess {row.excess_churners:8.1f}   affected {row.users_affected:7.0f}   "
               f"truth: {truth_side.get(row.cause_family, '-')}")
+
+
+def true_order(excess: pd.DataFrame) -> str:
+    """The drivers by true excess churn, largest first, "≈" between neighbours whose difference is
+    within 2 standard errors (sqrt(se1² + se2²)): an order the simulations do not settle."""
+    rows = list(excess.itertuples())
+    text = rows[0].cause_family
+    for before, after in zip(rows, rows[1:]):
+        tied = before.true_excess_churners - after.true_excess_churners < 2 * np.hypot(before.std_error, after.std_error)
+        text += (" ≈ " if tied else " > ") + after.cause_family
+    return text
 
 
 def true_excess_of(data_dir, world: str, dates: list, horizon: int, reps: int) -> pd.DataFrame | None:
