@@ -39,7 +39,7 @@ def shop(tmp_path_factory, pipeline_runner):
         """).df()
     champion = use_tracking_store(settings.mlflow_tracking_uri).get_model_version_by_alias("churn_model", "champion")
     train, valid = time_split(rows)  # the benchmark's rows: the training's validation dates
-    return SimpleNamespace(rows=rows, train=train, valid=valid, horizon=horizon, words=words, evidence=evidence,
+    return SimpleNamespace(train=train, valid=valid, horizon=horizon, words=words, evidence=evidence,
                            catalog=catalog, diagnosis=diagnosis, model=load_version("churn_model", champion.version),
                            truth=load_truth(settings.root))
 
