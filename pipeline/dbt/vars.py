@@ -123,6 +123,7 @@ SCHEMA = {
     "observation_anchor_date": Date(),
     "observation_history_days": Number(low=0, high=3650, whole=True),
     "spine_max_inactive_days": Number(low=1, whole=True, nullable=True),
+    "per_date_windows_from_rows": Number(low=0, whole=True),
     # any event log
     "feature_event_types": COUNT,
     "reason_families": Families(),

@@ -289,11 +289,17 @@ def test_a_later_run_adds_feature_rows_for_new_dates_only_and_equals_a_full_buil
         assert len(unchanged) >= 10 and len(unchanged) == len(dates_before & dates_after), table
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(loop["settings"].warehouse, copy)
+    # The rebuild by the other plan (macro per_date_aggregates): range windows over each user's
+    # days, where the daily runs joined each date to its window (a small shop's plan).
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--select", "path:models/features/per_date", "churn_labels",
                     CAUSE_COUNTS,
-                    "--full-refresh", "--profiles-dir", ".", "--vars", loop["settings"].dbt_vars_with(), "--quiet",
+                    "--full-refresh", "--profiles-dir", ".", "--vars",
+                    loop["settings"].dbt_vars_with(per_date_windows_from_rows=0), "--quiet",
                     "--target-path", str(tmp_path / "target")],
                    cwd=DBT_PROJECT_DIR, env={**os.environ, "CHURN_DATA_DIR": str(tmp_path)}, check=True)
+    compiled = Path("compiled", "churn", "models", "features", "per_date", "user_event_type_features.sql")
+    assert "range between" in (tmp_path / "target" / compiled).read_text()
+    assert "range between" not in (loop["settings"].dbt_target / compiled).read_text()
     assert per_date_digest(copy) == after
     assert labels_digest(copy) == labels_digest(loop["settings"].warehouse)
     pd.testing.assert_frame_equal(cause_counts(copy), cause_counts(loop["settings"].warehouse))

@@ -27,7 +27,9 @@ def test_the_fingerprint_follows_the_feature_sql(tmp_path, monkeypatch):
     settings = settings_of(tmp_path)
     before = feature_definition.fingerprint(settings)
     model = project / "models" / "features" / "per_date" / "user_features.sql"
-    model.write_text(model.read_text().replace("days_back < 7", "days_back < 8"))
+    sql = model.read_text()
+    assert "('orders_7d', 'sum', 'orders', 7, 0)" in sql
+    model.write_text(sql.replace("('orders_7d', 'sum', 'orders', 7, 0)", "('orders_7d', 'sum', 'orders', 8, 0)"))
     assert feature_definition.fingerprint(settings) != before
 
 

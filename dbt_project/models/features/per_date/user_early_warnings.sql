@@ -12,44 +12,38 @@ spine as (
     {{ only_dates_to_build() }}
 ),
 
-user_days as (
-    select * from {{ ref('int_user_days_aggregated') }}
+-- Sessions and time in app in the recent window and the baseline before it; the usual gap
+-- between orders from all orders up to the date (needs two orders).
+sums as (
+    {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', observation_dates_to_build(), [
+        ('days_recent', 'sum', '1', recent, 0),
+        ('days_baseline', 'sum', '1', baseline, recent),
+        ('sessions_recent', 'sum', 'sessions', recent, 0),
+        ('sessions_baseline', 'sum', 'sessions', baseline, recent),
+        ('app_seconds_recent', 'sum', 'session_seconds', recent, 0),
+        ('app_seconds_baseline', 'sum', 'session_seconds', baseline, recent),
+        ('orders_to_date', 'sum', 'case when orders > 0 then orders end', none, 0),
+        ('first_order_date', 'min', 'case when orders > 0 then activity_date end', none, 0),
+        ('last_order_date', 'max', 'case when orders > 0 then activity_date end', none, 0),
+    ]) }}
 ),
 
+-- Weekly rates. A window with no days is 0 when the other window has days, and unknown
+-- (null) when neither has, or when no day of it timed a session. Rates in double
+-- (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
 windows as (
     select
-        spine.user_id,
-        spine.as_of_date,
-        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
-        sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} < {{ recent }}
-            then user_days.sessions else 0 end) * cast(7 as double) / {{ recent }} as sessions_per_week_recent,
-        sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} >= {{ recent }}
-            then user_days.sessions else 0 end) * cast(7 as double) / {{ baseline }} as sessions_per_week_baseline,
-        sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} < {{ recent }}
-            then user_days.session_seconds else 0 end) * cast(7 as double) / {{ recent }} as app_seconds_per_week_recent,
-        sum(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} >= {{ recent }}
-            then user_days.session_seconds else 0 end) * cast(7 as double) / {{ baseline }} as app_seconds_per_week_baseline
-    from spine
-    inner join user_days
-        on user_days.user_id = spine.user_id
-        and user_days.activity_date <= spine.as_of_date
-        and user_days.activity_date > {{ dbt.dateadd('day', -(recent + baseline), 'spine.as_of_date') }}
-    group by spine.user_id, spine.as_of_date
-),
-
--- The usual gap between orders, from all orders up to the date (needs two orders).
-order_history as (
-    select
-        spine.user_id,
-        spine.as_of_date,
-        sum(user_days.orders) as orders_to_date,
-        {{ dbt.datediff('min(user_days.activity_date)', 'max(user_days.activity_date)', 'day') }} as order_span_days
-    from spine
-    inner join user_days
-        on user_days.user_id = spine.user_id
-        and user_days.activity_date <= spine.as_of_date
-        and user_days.orders > 0
-    group by spine.user_id, spine.as_of_date
+        user_id,
+        as_of_date,
+        {%- for measure in ['sessions', 'app_seconds'] %}
+        coalesce({{ measure }}_recent, case when days_baseline is not null then 0 end)
+            * cast(7 as double) / {{ recent }} as {{ measure }}_per_week_recent,
+        coalesce({{ measure }}_baseline, case when days_recent is not null then 0 end)
+            * cast(7 as double) / {{ baseline }} as {{ measure }}_per_week_baseline,
+        {%- endfor %}
+        orders_to_date,
+        {{ dbt.datediff('first_order_date', 'last_order_date', 'day') }} as order_span_days
+    from sums
 ),
 
 measured as (
@@ -60,11 +54,10 @@ measured as (
         -- A light user's one session falling to none is noise, not a warning.
         coalesce(windows.sessions_per_week_baseline >= {{ number_var('warning_min_baseline_sessions_per_week') }}, false) as has_baseline,
         cast(1 - windows.app_seconds_per_week_recent / nullif(windows.app_seconds_per_week_baseline, 0) as double) as time_in_app_drop_share,
-        cast(order_history.order_span_days as double) / nullif(order_history.orders_to_date - 1, 0) as usual_order_gap_days,
+        cast(windows.order_span_days as double) / nullif(windows.orders_to_date - 1, 0) as usual_order_gap_days,
         spine.days_since_last_order
     from spine
     left join windows on windows.user_id = spine.user_id and windows.as_of_date = spine.as_of_date
-    left join order_history on order_history.user_id = spine.user_id and order_history.as_of_date = spine.as_of_date
 )
 
 select

@@ -8,41 +8,36 @@
 {%- set baseline = number_var('warning_baseline_days') %}
 {%- set window = [90, recent + baseline] | max %}
 
+{%- set dates_sql = observation_dates_to_build() %}
 with
 
-dates as (
-    {{ observation_dates_to_build() }}
+-- A row per user, type and date with a day of the type in the window before the date.
+sums as (
+    {{ per_date_aggregates(ref('int_user_event_type_days'), none, dates_sql, [
+        ('events_7d', 'sum', 'events', 7, 0),
+        ('events_30d', 'sum', 'events', 30, 0),
+        ('events_90d', 'sum', 'events', 90, 0),
+        ('active_days_30d', 'sum', '1', 30, 0),
+        ('last_day', 'max', 'activity_date', window, 0),
+        ('events_recent', 'sum', 'events', recent, 0),
+        ('events_baseline', 'sum', 'events', baseline, recent),
+    ], keys=['user_id', 'event_type']) }}
 ),
 
-windowed as (
-    select
-        dates.as_of_date,
-        type_days.user_id,
-        type_days.event_type,
-        type_days.events,
-        {{ dbt.datediff('type_days.activity_date', 'dates.as_of_date', 'day') }} as days_back
-    from dates
-    inner join {{ ref('int_user_event_type_days') }} as type_days
-        on type_days.activity_date <= dates.as_of_date
-        and type_days.activity_date > {{ dbt.dateadd('day', -window, 'dates.as_of_date') }}
-),
-
+-- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
 per_type as (
     select
         user_id,
         as_of_date,
         event_type,
-        sum(case when days_back < 7 then events else 0 end) as events_7d,
-        sum(case when days_back < 30 then events else 0 end) as events_30d,
-        sum(case when days_back < 90 then events else 0 end) as events_90d,
-        sum(case when days_back < 30 then 1 else 0 end) as active_days_30d,
-        min(days_back) as days_since_last,
-        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
-        sum(case when days_back < {{ recent }} then events else 0 end) * cast(7 as double) / {{ recent }} as per_week_recent,
-        sum(case when days_back >= {{ recent }} and days_back < {{ recent + baseline }} then events else 0 end)
-            * cast(7 as double) / {{ baseline }} as per_week_baseline
-    from windowed
-    group by user_id, as_of_date, event_type
+        coalesce(events_7d, 0) as events_7d,
+        coalesce(events_30d, 0) as events_30d,
+        coalesce(events_90d, 0) as events_90d,
+        coalesce(active_days_30d, 0) as active_days_30d,
+        {{ dbt.datediff('last_day', 'as_of_date', 'day') }} as days_since_last,
+        coalesce(events_recent, 0) * cast(7 as double) / {{ recent }} as per_week_recent,
+        coalesce(events_baseline, 0) * cast(7 as double) / {{ baseline }} as per_week_baseline
+    from sums
 )
 
 select

@@ -9,47 +9,32 @@ spine as (
     {{ only_dates_to_build() }}
 ),
 
-windowed as (
-    select
-        -- user_id comes with user_days.* (one column of that name: Spark refuses two)
-        spine.as_of_date,
-        {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} as days_back,
-        user_days.*
-    from spine
-    inner join {{ ref('int_user_days_aggregated') }} as user_days
-        on user_days.user_id = spine.user_id
-        and user_days.activity_date <= spine.as_of_date
-        and user_days.activity_date > {{ dbt.dateadd('day', -90, 'spine.as_of_date') }}
-),
-
+-- page-load windows are 30 days: a slow app is felt now; service and parcels are rarer, so 90.
+-- Decimals where a double's sum would change in its last bits with the order DuckDB's threads
+-- add them: a re-run must give the same features (and scores).
 recent as (
-    -- page-load windows are 30 days: a slow app is felt now; service and parcels are rarer, so 90.
-    select
-        user_id,
-        as_of_date,
-        sum(case when days_back < 30 then page_loads else 0 end) as page_loads_30d,
-        sum(case when days_back < 30 then page_load_ms_sum end) as page_load_ms_sum_30d,
-        sum(case when days_back < 30 then page_loads_noticeable else 0 end) as noticeable_30d,
-        sum(case when days_back < 30 then page_loads_slow else 0 end) as slow_30d,
-        sum(case when days_back < 30 then slow_page_loads else 0 end) as very_slow_30d,
-        -- Summed as decimals: a sum of doubles changes in its last bits with the order DuckDB's
-        -- threads add them, and a re-run must give the same features (and scores).
-        sum(case when days_back < 30 then cast(page_load_p90_ms as decimal(18, 3)) * page_loads end) as p90_weighted_30d,
-        sum(responses) as responses_90d,
-        sum(response_seconds_sum) as response_seconds_sum_90d,
-        sum(slow_responses) as slow_responses_90d,
-        sum(cs_contacts) as cs_contacts_90d,
-        sum(timed_deliveries) as timed_deliveries_90d,
-        sum(delivery_minutes_sum) as delivery_minutes_sum_90d,
-        sum(late_deliveries) as late_deliveries_90d,
-        sum(complaints) as complaints_90d,
-        sum(angry_contacts) as angry_contacts_90d,
-        sum(refunds) as refunds_90d,
-        sum(refund_value) as refund_value_90d,
-        sum(ratings) as ratings_90d,
-        sum(rating_sum) as rating_sum_90d
-    from windowed
-    group by user_id, as_of_date
+    {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', observation_dates_to_build(), [
+        ('active_days_90d', 'sum', '1', 90, 0),
+        ('page_loads_30d', 'sum', 'page_loads', 30, 0),
+        ('page_load_ms_sum_30d', 'sum', 'page_load_ms_sum', 30, 0),
+        ('noticeable_30d', 'sum', 'page_loads_noticeable', 30, 0),
+        ('slow_30d', 'sum', 'page_loads_slow', 30, 0),
+        ('very_slow_30d', 'sum', 'slow_page_loads', 30, 0),
+        ('p90_weighted_30d', 'sum', 'cast(page_load_p90_ms as decimal(18, 3)) * page_loads', 30, 0),
+        ('responses_90d', 'sum', 'responses', 90, 0),
+        ('response_seconds_sum_90d', 'sum', 'response_seconds_sum', 90, 0),
+        ('slow_responses_90d', 'sum', 'slow_responses', 90, 0),
+        ('cs_contacts_90d', 'sum', 'cs_contacts', 90, 0),
+        ('timed_deliveries_90d', 'sum', 'timed_deliveries', 90, 0),
+        ('delivery_minutes_sum_90d', 'sum', 'delivery_minutes_sum', 90, 0),
+        ('late_deliveries_90d', 'sum', 'late_deliveries', 90, 0),
+        ('complaints_90d', 'sum', 'complaints', 90, 0),
+        ('angry_contacts_90d', 'sum', 'angry_contacts', 90, 0),
+        ('refunds_90d', 'sum', 'refunds', 90, 0),
+        ('refund_value_90d', 'sum', 'refund_value', 90, 0),
+        ('ratings_90d', 'sum', 'ratings', 90, 0),
+        ('rating_sum_90d', 'sum', 'rating_sum', 90, 0),
+    ]) }}
 )
 
 select
@@ -77,3 +62,5 @@ select
     cast(coalesce(refund_value_90d, 0) as double) as refund_value_90d,
     cast(rating_sum_90d as double) / nullif(ratings_90d, 0) as avg_rating_90d
 from recent
+-- Users with no day in the last 90 days have no experience to measure: no row.
+where active_days_90d is not null

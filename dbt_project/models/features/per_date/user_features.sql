@@ -8,11 +8,11 @@
 -- once (macro observation_dates_to_build), reading only the days up to it.
 {%- set recent = number_var('warning_recent_days') %}
 {%- set baseline = number_var('warning_baseline_days') %}
-{%- set window = [90, recent + baseline] | max %}
+{%- set dates_sql = observation_dates_to_build() %}
 with
 
 dates as (
-    {{ observation_dates_to_build() }}
+    {{ dates_sql }}
 ),
 
 user_days as {{ inlined() }} (
@@ -31,59 +31,33 @@ spine as (
     inner join first_seen on first_seen.first_active_date <= dates.as_of_date
 ),
 
--- Every (user, date, day in the window) triple.
-windowed as (
-    select
-        dates.as_of_date,
-        user_days.*,
-        {{ dbt.datediff('user_days.activity_date', 'dates.as_of_date', 'day') }} as days_back
-    from dates
-    inner join user_days
-        on user_days.activity_date <= dates.as_of_date
-        and user_days.activity_date > {{ dbt.dateadd('day', -window, 'dates.as_of_date') }}
-),
-
-window_features as (
-    select
-        user_id,
-        as_of_date,
-        sum(case when days_back < 7 then 1 else 0 end) as active_days_7d,
-        sum(case when days_back < 30 then 1 else 0 end) as active_days_30d,
-        sum(case when days_back < 90 then 1 else 0 end) as active_days_90d,
-        sum(case when days_back < 30 then events else 0 end) as events_30d,
-        sum(case when days_back < 7 then orders else 0 end) as orders_7d,
-        sum(case when days_back < 30 then orders else 0 end) as orders_30d,
-        sum(case when days_back < 90 then orders else 0 end) as orders_90d,
-        cast(sum(case when days_back < 30 then order_value end) as double) as order_value_30d,
-        cast(sum(case when days_back < 90 then order_value end) as double) as order_value_90d,
-        sum(case when days_back < 7 then sessions else 0 end) as sessions_7d,
-        sum(case when days_back < 30 then sessions else 0 end) as sessions_30d,
-        sum(case when days_back < 30 then page_views else 0 end) as page_views_30d,
-        sum(case when days_back < 90 then coupons_redeemed else 0 end) as coupons_redeemed_90d,
-        sum(case when days_back < 30 then messages_opened else 0 end) as messages_opened_30d,
-        -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
-        sum(case when days_back < {{ recent }} then events else 0 end) * cast(7 as double) / {{ recent }} as events_per_week_recent,
-        sum(case when days_back >= {{ recent }} and days_back < {{ recent + baseline }} then events else 0 end)
-            * cast(7 as double) / {{ baseline }} as events_per_week_baseline
-    from windowed
-    group by user_id, as_of_date
-),
-
--- Tenure, last activity and last order look at all history before the date.
+-- Tenure, last activity and last order look at all history before the date; the rest at
+-- trailing windows (macro per_date_aggregates). Days are counted as sums of 1: a count's
+-- type differs from a sum's on DuckDB.
 history as (
-    select
-        spine.user_id,
-        spine.as_of_date,
-        min(user_days.activity_date) as first_active_date,
-        max(user_days.activity_date) as last_active_date,
-        min(case when user_days.orders > 0 then user_days.activity_date end) as first_order_date,
-        max(case when user_days.orders > 0 then user_days.activity_date end) as last_order_date,
-        sum(case when user_days.orders > 0 then 1 else 0 end) as order_days
-    from spine
-    inner join user_days
-        on user_days.user_id = spine.user_id
-        and user_days.activity_date <= spine.as_of_date
-    group by spine.user_id, spine.as_of_date
+    {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', dates_sql, [
+        ('first_active_date', 'min', 'activity_date', none, 0),
+        ('last_active_date', 'max', 'activity_date', none, 0),
+        ('first_order_date', 'min', 'case when orders > 0 then activity_date end', none, 0),
+        ('last_order_date', 'max', 'case when orders > 0 then activity_date end', none, 0),
+        ('order_days', 'sum', 'case when orders > 0 then 1 end', none, 0),
+        ('active_days_7d', 'sum', '1', 7, 0),
+        ('active_days_30d', 'sum', '1', 30, 0),
+        ('active_days_90d', 'sum', '1', 90, 0),
+        ('events_30d', 'sum', 'events', 30, 0),
+        ('orders_7d', 'sum', 'orders', 7, 0),
+        ('orders_30d', 'sum', 'orders', 30, 0),
+        ('orders_90d', 'sum', 'orders', 90, 0),
+        ('order_value_30d', 'sum', 'order_value', 30, 0),
+        ('order_value_90d', 'sum', 'order_value', 90, 0),
+        ('sessions_7d', 'sum', 'sessions', 7, 0),
+        ('sessions_30d', 'sum', 'sessions', 30, 0),
+        ('page_views_30d', 'sum', 'page_views', 30, 0),
+        ('coupons_redeemed_90d', 'sum', 'coupons_redeemed', 90, 0),
+        ('messages_opened_30d', 'sum', 'messages_opened', 30, 0),
+        ('events_recent', 'sum', 'events', recent, 0),
+        ('events_baseline', 'sum', 'events', baseline, recent),
+    ]) }}
 )
 
 select
@@ -96,30 +70,29 @@ select
     {{ dbt.datediff('history.first_order_date', 'history.last_order_date', 'day') }} as first_to_last_order_days,
     {{ dbt.datediff('history.first_order_date', 'history.as_of_date', 'day') }} as first_order_age_days,
     {{ dbt.datediff('history.last_active_date', 'history.as_of_date', 'day') }} as days_since_last_activity,
-    coalesce(window_features.active_days_7d, 0) as active_days_7d,
-    coalesce(window_features.active_days_30d, 0) as active_days_30d,
-    coalesce(window_features.active_days_90d, 0) as active_days_90d,
-    coalesce(window_features.events_30d, 0) as events_30d,
+    coalesce(history.active_days_7d, 0) as active_days_7d,
+    coalesce(history.active_days_30d, 0) as active_days_30d,
+    coalesce(history.active_days_90d, 0) as active_days_90d,
+    coalesce(history.events_30d, 0) as events_30d,
     -- The recent weekly event rate against the user's own baseline (damped like the per-type
     -- trend in user_event_type_features): 0 steady, -1 stopped.
+    -- Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
     cast(
-        (coalesce(window_features.events_per_week_recent, 0) - coalesce(window_features.events_per_week_baseline, 0))
-        / (coalesce(window_features.events_per_week_baseline, 0) + 1.0)
+        (coalesce(history.events_recent, 0) * cast(7 as double) / {{ recent }}
+            - coalesce(history.events_baseline, 0) * cast(7 as double) / {{ baseline }})
+        / (coalesce(history.events_baseline, 0) * cast(7 as double) / {{ baseline }} + 1.0)
         as double) as activity_trend,
-    coalesce(window_features.orders_7d, 0) as orders_7d,
-    coalesce(window_features.orders_30d, 0) as orders_30d,
-    coalesce(window_features.orders_90d, 0) as orders_90d,
-    window_features.order_value_30d,
-    window_features.order_value_90d,
-    coalesce(window_features.sessions_7d, 0) as sessions_7d,
-    coalesce(window_features.sessions_30d, 0) as sessions_30d,
-    coalesce(window_features.page_views_30d, 0) as page_views_30d,
-    coalesce(window_features.coupons_redeemed_90d, 0) as coupons_redeemed_90d,
-    coalesce(window_features.messages_opened_30d, 0) as messages_opened_30d
+    coalesce(history.orders_7d, 0) as orders_7d,
+    coalesce(history.orders_30d, 0) as orders_30d,
+    coalesce(history.orders_90d, 0) as orders_90d,
+    cast(history.order_value_30d as double) as order_value_30d,
+    cast(history.order_value_90d as double) as order_value_90d,
+    coalesce(history.sessions_7d, 0) as sessions_7d,
+    coalesce(history.sessions_30d, 0) as sessions_30d,
+    coalesce(history.page_views_30d, 0) as page_views_30d,
+    coalesce(history.coupons_redeemed_90d, 0) as coupons_redeemed_90d,
+    coalesce(history.messages_opened_30d, 0) as messages_opened_30d
 from history
-left join window_features
-    on window_features.user_id = history.user_id
-    and window_features.as_of_date = history.as_of_date
 {%- if var('spine_max_inactive_days') %}
 where {{ dbt.datediff('history.last_active_date', 'history.as_of_date', 'day') }} <= {{ number_var('spine_max_inactive_days') }}
 {%- endif %}

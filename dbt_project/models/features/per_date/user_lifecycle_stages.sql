@@ -25,19 +25,10 @@ warnings as (
 -- back 7 + silent_days days is enough: an earlier last day means a silence of more than
 -- silent_days anyway.
 around_last_week as (
-    select
-        spine.user_id,
-        spine.as_of_date,
-        min(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} < 7
-            then user_days.activity_date end) as first_active_date_7d,
-        max(case when {{ dbt.datediff('user_days.activity_date', 'spine.as_of_date', 'day') }} >= 7
-            then user_days.activity_date end) as last_active_date_before_7d
-    from spine
-    inner join {{ ref('int_user_days_aggregated') }} as user_days
-        on user_days.user_id = spine.user_id
-        and user_days.activity_date <= spine.as_of_date
-        and user_days.activity_date > {{ dbt.dateadd('day', -(7 + silent_days), 'spine.as_of_date') }}
-    group by spine.user_id, spine.as_of_date
+    {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', observation_dates_to_build(), [
+        ('first_active_date_7d', 'min', 'activity_date', 7, 0),
+        ('last_active_date_before_7d', 'max', 'activity_date', silent_days, 7),
+    ]) }}
 ),
 
 -- Returned: active in the last 7 days, active at some time before that (tenure reaches
