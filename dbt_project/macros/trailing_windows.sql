@@ -7,7 +7,9 @@
    date; ('baseline', 'sum', 'events', 56, 28) the events of days 28-55 back. An aggregate of
    no day is null, as sum() of nothing.
 
-   One list, two plans, the same rows (tests/integration/test_per_date_plans.py):
+   One list, two plans, the same rows (dbt unit tests of user_early_warnings and
+   user_lifecycle_stages under both; tests/integration/test_action_loop.py rebuilds by
+   windows what daily runs joined; tests/spark builds by windows what DuckDB joined):
    - join: each spine row joins its user's days in the window and aggregates them. Each day
      is read once per date whose window holds it (13 weekly dates for 90 days);
    - windows: the spine's rows are laid among the days in one series per user (per key),
@@ -24,29 +26,35 @@
 
    `days`: a relation (not a CTE: the plan is chosen by a query of it) with the `keys`
    (user_id; for per-type features user_id and event_type) and activity_date; `spine`: one
-   with the keys and as_of_date, the rows to compute, or none for a row per key and date
-   with a day in the longest window; `dates`: the query of the dates being built. Returns the
-   keys, as_of_date and the aggregates' names. #}
-{% macro per_date_aggregates(days, spine, dates, aggregates, keys=['user_id']) %}
+   with the keys and as_of_date, the rows to compute (its dates among `dates`), or none for a
+   row per key and date with a day in the longest window (then every window is bounded);
+   `dates`: the query of the dates being built; `days_where`: a condition on the days read
+   (e.g. 'orders > 0'). Returns the keys, as_of_date and the aggregates' names. #}
+{% macro per_date_aggregates(days, spine, dates, aggregates, keys=['user_id'], days_where=none) %}
     {%- if per_date_plan(days, dates, keys, number_var('per_date_windows_from_rows')) == 'windows' %}
-        {{- per_date_aggregates_by_windows(days, spine, dates, aggregates, keys) }}
+        {{- per_date_aggregates_by_windows(days, spine, dates, aggregates, keys, days_where) }}
     {%- else %}
-        {{- per_date_aggregates_by_join(days, spine, dates, aggregates, keys) }}
+        {{- per_date_aggregates_by_join(days, spine, dates, aggregates, keys, days_where) }}
     {%- endif %}
 {% endmacro %}
 
 {# 'windows' when the build has about `windows_from_rows` rows or more (the keys of `days` times
-   the dates to build that have days before them), else 'join'. #}
+   the dates to build that have days before them), else 'join'. One date is always joined:
+   the join then reads each day of the window once, as windows would, without their sort.
+   'join' too while the tables do not exist yet (parsing, docs of an empty warehouse). #}
 {% macro per_date_plan(days, dates, keys, windows_from_rows) %}
-    {%- if not execute %}{{ return('join') }}{% endif %}
-    {%- set estimate = run_query(
-        'select (select count(*) from (select distinct ' ~ keys | join(', ') ~ ' from ' ~ days ~ ') as keys_of_days)'
-        ~ ' * (select count(*) from (' ~ dates ~ ') as dates_to_build'
-        ~ ' where as_of_date >= (select min(activity_date) from ' ~ days ~ '))').columns[0].values()[0] %}
-    {{- return('windows' if estimate >= windows_from_rows else 'join') }}
+    {%- if not execute or load_relation(days) is none or load_relation(ref('int_observation_dates')) is none %}
+        {{- return('join') }}
+    {%- endif %}
+    {%- set n_dates = run_query('select count(*) from (' ~ dates ~ ') as dates_to_build where as_of_date >= '
+        ~ '(select min(activity_date) from ' ~ days ~ ')').columns[0].values()[0] %}
+    {%- if n_dates < 2 %}{{ return('join') }}{% endif %}
+    {%- set n_keys = run_query('select count(*) from (select distinct ' ~ keys | join(', ') ~ ' from ' ~ days
+        ~ ') as keys_of_days').columns[0].values()[0] %}
+    {{- return('windows' if n_keys * n_dates >= windows_from_rows else 'join') }}
 {% endmacro %}
 
-{% macro per_date_aggregates_by_join(days, spine, dates, aggregates, keys) %}
+{% macro per_date_aggregates_by_join(days, spine, dates, aggregates, keys, days_where) %}
     {%- set longest = longest_window(aggregates) %}
     {%- set days_back = dbt.datediff('days_in.activity_date', 'spine_in.as_of_date', 'day') %}
     {%- set keys_from = 'spine_in' if spine is not none else 'days_in' %}
@@ -62,7 +70,7 @@
             then {{ expression }} end) as {{ name }}
         {%- endfor %}
     {%- if spine is not none %}
-    from {{ spine }} as spine_in
+    from (select {{ keys | join(', ') }}, as_of_date from {{ spine }}) as spine_in
     left join {{ days }} as days_in
         on {% for key in keys %}days_in.{{ key }} = spine_in.{{ key }} and {% endfor -%}
         days_in.activity_date <= spine_in.as_of_date
@@ -74,12 +82,19 @@
         {%- if longest is not none %}
         and days_in.activity_date > {{ dbt.dateadd('day', -longest, 'spine_in.as_of_date') }}
         {%- endif %}
+        {%- if days_where %}
+        and ({{ days_where }})
+        {%- endif %}
     group by {% for key in keys %}{{ keys_from }}.{{ key }}, {% endfor %}spine_in.as_of_date
 {% endmacro %}
 
-{% macro per_date_aggregates_by_windows(days, spine, dates, aggregates, keys) %}
+{% macro per_date_aggregates_by_windows(days, spine, dates, aggregates, keys, days_where) %}
     {%- set longest = longest_window(aggregates) %}
     {%- set names = aggregates | map(attribute=0) | list %}
+    {%- if spine is none and longest is none %}
+        {{- exceptions.raise_compiler_error('per_date_aggregates without a spine needs bounded windows: '
+            ~ 'it makes a row per key and date with a day in the longest window') }}
+    {%- endif %}
     {%- if spine is none %}{# a row where the key has a day in the longest window #}
         {%- set aggregates = aggregates + [('days_in_window_', 'sum', '1', longest, 0)] %}
     {%- endif %}
@@ -106,6 +121,9 @@
                 {%- endfor %}
             from {{ days }}
             where activity_date <= (select max(as_of_date) from ({{ dates }}) as last_date)
+            {%- if days_where %}
+                and ({{ days_where }})
+            {%- endif %}
             {%- if longest is not none %}
                 and activity_date > (select {{ dbt.dateadd('day', -longest, 'min(as_of_date)') }} from ({{ dates }}) as first_date)
             {%- endif %}
@@ -129,6 +147,7 @@
                     select {{ keys | join(', ') }}, min(activity_date) as first_day, max(activity_date) as last_day
                     from {{ days }}
                     where activity_date <= (select max(as_of_date) from ({{ dates }}) as last_date)
+                        {%- if days_where %} and ({{ days_where }}){% endif %}
                         and activity_date > (select {{ dbt.dateadd('day', -longest, 'min(as_of_date)') }} from ({{ dates }}) as first_date)
                     group by {{ keys | join(', ') }}
                 ) as spans

@@ -12,8 +12,7 @@ spine as (
     {{ only_dates_to_build() }}
 ),
 
--- Sessions and time in app in the recent window and the baseline before it; the usual gap
--- between orders from all orders up to the date (needs two orders).
+-- Sessions and time in app in the recent window and the baseline before it.
 sums as (
     {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', observation_dates_to_build(), [
         ('days_recent', 'sum', '1', recent, 0),
@@ -22,15 +21,23 @@ sums as (
         ('sessions_baseline', 'sum', 'sessions', baseline, recent),
         ('app_seconds_recent', 'sum', 'session_seconds', recent, 0),
         ('app_seconds_baseline', 'sum', 'session_seconds', baseline, recent),
-        ('orders_to_date', 'sum', 'case when orders > 0 then orders end', none, 0),
-        ('first_order_date', 'min', 'case when orders > 0 then activity_date end', none, 0),
-        ('last_order_date', 'max', 'case when orders > 0 then activity_date end', none, 0),
     ]) }}
 ),
 
+-- The usual gap between orders, from all orders up to the date (needs two orders): only the
+-- days with an order are read.
+order_history as (
+    {{ per_date_aggregates(ref('int_user_days_aggregated'), 'spine', observation_dates_to_build(), [
+        ('orders_to_date', 'sum', 'orders', none, 0),
+        ('first_order_date', 'min', 'activity_date', none, 0),
+        ('last_order_date', 'max', 'activity_date', none, 0),
+    ], days_where='orders > 0') }}
+),
+
 -- Weekly rates. A window with no days is 0 when the other window has days, and unknown
--- (null) when neither has, or when no day of it timed a session. Rates in double
--- (cast(7 as double), not 7.0): a decimal literal keeps Spark's division to 6 digits.
+-- (null) when neither has; time in app is unknown too when no day of either window timed a
+-- session. Rates in double (cast(7 as double), not 7.0): a decimal literal keeps Spark's
+-- division to 6 digits.
 windows as (
     select
         user_id,
@@ -41,9 +48,10 @@ windows as (
         coalesce({{ measure }}_baseline, case when days_recent is not null then 0 end)
             * cast(7 as double) / {{ baseline }} as {{ measure }}_per_week_baseline,
         {%- endfor %}
-        orders_to_date,
-        {{ dbt.datediff('first_order_date', 'last_order_date', 'day') }} as order_span_days
+        order_history.orders_to_date,
+        {{ dbt.datediff('order_history.first_order_date', 'order_history.last_order_date', 'day') }} as order_span_days
     from sums
+    left join order_history using (user_id, as_of_date)
 ),
 
 measured as (
