@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline.raw.contract import CANONICAL_COLUMNS, EVENTS_DDL
@@ -42,23 +43,29 @@ def prepare_day(landing_dir: Path, day: str, mapping: Mapping, first_day: str | 
                 tolerance_days: int = 1) -> PreparedDay:
     """Read and validate every file of a day (pure: touches no database)."""
     window = EventWindow(pd.Timestamp(day), pd.Timestamp(first_day) if first_day else None, tolerance_days)
-    events, rejected, rows_read = [], [], 0
+    validated, rows_read = [], 0
     files = landing_files(landing_dir, day)
     for path in files:
         frame = read_landing_file(path)
         if frame.empty:  # an empty file (or a header alone) has nothing to load and nothing to lose
             continue
         check_structure(frame, mapping, str(path))
+        frame.index = pd.RangeIndex(rows_read, rows_read + len(frame))  # the day's row numbers
         rows_read += len(frame)
         try:
-            result = validate(frame, mapping, window)
+            validated.append(validate(frame, mapping, window))
         except (TypeError, ValueError, OverflowError, KeyError) as err:  # a bug or a case not foreseen
             raise LandingFileError(f"cannot validate landing file {path}: {type(err).__name__}: {err}") from err
-        events.append(result.events)
-        rejected.append(result.rejected)
-    good = pd.concat(events, ignore_index=True) if events else _empty(list(CANONICAL_COLUMNS) + ["source_file", "source_line"])
+    every = pd.concat([v.events for v in validated]) if validated else _empty(list(CANONICAL_COLUMNS) + ["source_file", "source_line"])
+    loadable = np.concatenate([v.loadable for v in validated]) if validated else np.zeros(0, dtype=bool)
+    repeated, repeats = drop_duplicates(every, loadable)
+    keep = loadable & ~repeated
+    # Each file's rows are selected once, and only if some are left out: selecting copies every
+    # cell, and from the day's concatenation it cost twice as much.
+    good = pd.concat([v.events.loc[keep[v.events.index]] if not keep[v.events.index].all() else v.events
+                      for v in validated], ignore_index=True) if validated else every
+    rejected = [v.rejected for v in validated]
     bad = pd.concat(rejected, ignore_index=True) if rejected else _empty(["source_file", "source_line", "raw_content", "reason"])
-    good, repeats = drop_duplicates(good)
     conflicts = _conflict_rows(repeats, kept_landing_date=day)
     stats = DayLoad(day, len(files), rows_read, len(good), len(bad), len(repeats), len(conflicts))
     assert stats.rows_read == stats.rows_loaded + stats.rows_rejected + stats.duplicates_dropped

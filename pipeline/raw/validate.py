@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -44,7 +45,8 @@ class EventWindow:
 
 @dataclass
 class Validated:
-    events: pd.DataFrame  # canonical columns + source_file, source_line
+    events: pd.DataFrame  # every row read, typed: canonical columns + source_file, source_line
+    loadable: np.ndarray  # the rows of events that pass every check (the others are in rejected)
     rejected: pd.DataFrame  # source_file, source_line, raw_content, reason
 
 
@@ -105,38 +107,56 @@ def to_canonical(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
 
 def validate(frame: pd.DataFrame, mapping: Mapping, window: EventWindow | None = None) -> Validated:
     text = to_canonical(frame, mapping)
-    reasons = pd.Series("", index=frame.index)
-    for column in REQUIRED_COLUMNS:
-        reasons = _add(reasons, text[column].isna(), f"{column} is missing")
     typed = text.copy()
     typed["event_time"] = parse_times(text["event_time"], mapping)
-    reasons = _add(reasons, typed["event_time"].isna() & text["event_time"].notna(),
-                   "event_time is not a valid timestamp: ", text["event_time"])
-    if window is not None:
-        reasons = _add(reasons, typed["event_time"] >= window.latest,
-                       f"event_time is after the landing day {window.day.date()} (more than "
-                       f"{window.tolerance_days} day(s) of tolerance): ", typed["event_time"])
-        if window.first_day is not None:
-            reasons = _add(reasons, typed["event_time"] < window.first_day,
-                           f"event_time is before the first day {window.first_day.date()} (CHURN_FIRST_DAY): ",
-                           typed["event_time"])
     for column in NUMERIC_COLUMNS:
         typed[column] = pd.to_numeric(text[column], errors="coerce").astype(float)
-        reasons = _add(reasons, typed[column].isna() & text[column].notna(),
-                       f"{column} is not a number: ", text[column])
-        out_of_range = ~(typed[column].abs() < MAX_ABS_NUMBER) & typed[column].notna()
-        reasons = _add(reasons, out_of_range, f"{column} is not a finite number below {MAX_ABS_NUMBER:g} in size: ",
-                       text[column])
-    for column in NON_NEGATIVE_COLUMNS:
-        reasons = _add(reasons, typed[column] < 0, f"{column} is negative")
-    reasons = _add(reasons, ~typed["rating"].between(1, 5) & typed["rating"].notna(), "rating is outside 1-5")
+    checks = _checks(frame, text, typed, window)
+    unreadable = frame["_parse_error"].notna().to_numpy() if "_parse_error" in frame.columns else None
+    bad = np.logical_or.reduce([mask for mask, _, _ in checks] + ([unreadable] if unreadable is not None else []))
+    # The reasons are written for the bad rows alone: string work on every row of a large day
+    # was a tenth of its load, and most rows pass every check.
+    reasons = pd.Series("", index=frame.index[bad])
+    for mask, message, values in checks:
+        if mask[bad].any():
+            reasons = _add(reasons, mask[bad], message, None if values is None else values[bad])
+    if unreadable is not None:  # the reader could not take the row: its reason says all
+        reasons = reasons.where(~unreadable[bad], frame["_parse_error"][bad])
+    typed["source_file"], typed["source_line"] = frame["source_file"], frame["source_line"]
+    rejected = frame.loc[bad, LINEAGE].copy()
+    rejected["raw_content"] = _raw_content(frame.loc[bad])
+    rejected["reason"] = reasons
+    # The rejected rows stay in events: the loader selects a file's rows once (after the day's
+    # repeats are known), as selecting copies every cell.
+    return Validated(events=typed, loadable=~bad, rejected=rejected)
+
+
+def _checks(frame: pd.DataFrame, text: pd.DataFrame, typed: pd.DataFrame,
+            window: EventWindow | None) -> list[tuple[np.ndarray, str, pd.Series | None]]:
+    """Every rule a row must pass, in the order its reasons are written: (the rows that break
+    it, the reason, the values the reason ends with, if any)."""
+    checks = [(text[column].isna(), f"{column} is missing", None) for column in REQUIRED_COLUMNS]
+    time = typed["event_time"]
+    checks.append((time.isna() & text["event_time"].notna(), "event_time is not a valid timestamp: ",
+                   text["event_time"]))
+    if window is not None:
+        checks.append((time >= window.latest, f"event_time is after the landing day {window.day.date()} (more than "
+                       f"{window.tolerance_days} day(s) of tolerance): ", time))
+        if window.first_day is not None:
+            checks.append((time < window.first_day,
+                           f"event_time is before the first day {window.first_day.date()} (CHURN_FIRST_DAY): ", time))
+    for column in NUMERIC_COLUMNS:
+        number = typed[column]
+        checks.append((number.isna() & text[column].notna(), f"{column} is not a number: ", text[column]))
+        checks.append((~(number.abs() < MAX_ABS_NUMBER) & number.notna(),
+                       f"{column} is not a finite number below {MAX_ABS_NUMBER:g} in size: ", text[column]))
+    checks += [(typed[column] < 0, f"{column} is negative", None) for column in NON_NEGATIVE_COLUMNS]
+    checks.append((~typed["rating"].between(1, 5) & typed["rating"].notna(), "rating is outside 1-5", None))
     properties = text["properties"].dropna()
     not_json = properties.index[~properties.map(_is_json).astype(bool)]
-    reasons = _add(reasons, frame.index.isin(not_json), "properties is not valid JSON")
-    if "_parse_error" in frame.columns:  # the reader could not take the row: its reason says all
-        unreadable = frame["_parse_error"].notna()
-        reasons = reasons.where(~unreadable, frame["_parse_error"])
-    return _split(frame, typed, reasons)
+    checks.append((frame.index.isin(not_json), "properties is not valid JSON", None))
+    return [(np.asarray(pd.Series(mask, index=frame.index).fillna(False), dtype=bool), message, values)
+            for mask, message, values in checks]
 
 
 def parse_times(values: pd.Series, mapping: Mapping) -> pd.Series:
@@ -187,16 +207,6 @@ def _is_json(value: str) -> bool:
         return False
 
 
-def _split(frame: pd.DataFrame, typed: pd.DataFrame, reasons: pd.Series) -> Validated:
-    bad = reasons != ""
-    rejected = frame.loc[bad, LINEAGE].copy()
-    rejected["raw_content"] = _raw_content(frame.loc[bad])
-    rejected["reason"] = reasons[bad]
-    good = pd.concat([typed, frame[LINEAGE]], axis=1)
-    # Selecting rows copies every cell: only when there is something to leave out.
-    return Validated(events=good.loc[~bad] if bad.any() else good, rejected=rejected)
-
-
 def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
     """For rows aligned with the kept rows of their event_id: the content columns that differ,
     comma-separated ('' when the row is a plain duplicate). Nulls equal nulls."""
@@ -214,25 +224,34 @@ def differs_in(rows: pd.DataFrame, kept: pd.DataFrame) -> pd.Series:
     return out
 
 
-def drop_duplicates(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep the first of rows sharing an event_id, or of identical rows without one. Returns
-    (kept events, dropped repeats); a repeat of an event_id says in `differs_in` what differs
-    from the kept row, and where that row came from (kept_source_file, kept_source_line)."""
-    has_id = events["event_id"].notna()
-    by_id = has_id & events.duplicated(subset=["event_id"])
+def drop_duplicates(events: pd.DataFrame, among: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Of the rows `among`, keep the first of rows sharing an event_id, or of identical rows
+    without one. Returns (the rows dropped, as a mask of events; those rows), each repeat of an
+    event_id saying in `differs_in` what differs from the kept row, and where that row came from
+    (kept_source_file, kept_source_line)."""
+    ids = events["event_id"][among]
+    # Only rows without an id, or with one that repeats, can be repeats: DuckDB finds them (4x
+    # faster than pandas' hash of a large day's ids), and the rest is on those rows alone.
+    counted = ids.to_frame()
+    with duckdb.connect() as con:
+        repeated = con.execute("select event_id from counted where event_id is not null "
+                               "group by event_id having count(*) > 1").df()["event_id"]
+    rows = events.loc[ids.index[(ids.isna() | ids.isin(repeated)).to_numpy(dtype=bool)]]
+    has_id = rows["event_id"].notna()
+    by_id = has_id & rows.duplicated(subset=["event_id"])
     # Whole rows are compared only where there is no id (hashing every column of every row
     # was a fifth of a large day's load).
-    same_row = pd.Series(False, index=events.index)
-    same_row[~has_id] = events.loc[~has_id].duplicated(subset=list(CANONICAL_COLUMNS))
-    dropped = by_id | same_row
-    kept = events.loc[~dropped] if dropped.any() else events  # (as in _split)
-    repeats = events.loc[by_id].copy()
+    same_row = pd.Series(False, index=rows.index)
+    same_row[~has_id] = rows.loc[~has_id].duplicated(subset=list(CANONICAL_COLUMNS))
+    kept = rows.loc[~(by_id | same_row)]
+    repeats = rows.loc[by_id].copy()
     first = kept.loc[kept["event_id"].isin(repeats["event_id"])].set_index("event_id").reindex(repeats["event_id"])
     first.index = repeats.index
     repeats["differs_in"] = differs_in(repeats, first)
     repeats["kept_source_file"], repeats["kept_source_line"] = first["source_file"], first["source_line"]
-    identical = events.loc[same_row].assign(differs_in="")
-    return kept, pd.concat([repeats, identical]) if len(identical) else repeats
+    identical = rows.loc[same_row].assign(differs_in="")
+    repeats = pd.concat([repeats, identical]) if len(identical) else repeats
+    return events.index.isin(repeats.index), repeats
 
 
 def _raw_content(rows: pd.DataFrame) -> list[str]:
