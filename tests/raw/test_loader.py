@@ -81,6 +81,21 @@ def test_duplicates_by_event_id_and_identical_rows_are_dropped_once_and_counted(
     assert sorted(good["user_id"]) == ["u1", "u2", "u2"]
 
 
+def test_a_repeat_in_a_later_file_of_the_day_is_dropped_and_a_rejected_row_is_no_one_s_repeat(tmp_path):
+    land(tmp_path, "a.csv", HEADER + "e1,u1,2026-03-01 10:00:00,order,5,,,\n"
+                                     "e2,,2026-03-01 10:00:00,order,5,,,\n")  # no user: rejected
+    landing = land(tmp_path, "b.csv", HEADER + "e1,u1,2026-03-01 10:00:00,order,6,,,\n"  # e1 again, another amount
+                                               "e2,u2,2026-03-01 10:00:00,order,5,,,\n")
+    good, bad, conflicts, stats = prepare_day(landing, DAY, identity())
+    # e1 from a.csv (the first file) is kept; e2 loads from b.csv, as the row before it was rejected.
+    assert sorted(zip(good["event_id"], good["source_file"].str[-5:], good["amount"])) == \
+        [("e1", "a.csv", 5.0), ("e2", "b.csv", 5.0)]
+    assert list(bad["source_line"]) == [3] and bad["source_file"].iloc[0].endswith("a.csv")
+    assert list(zip(conflicts["source_file"].str[-5:], conflicts["source_line"], conflicts["kept_source_file"].str[-5:],
+                    conflicts["kept_source_line"], conflicts["differs_in"])) == [("b.csv", 2, "a.csv", 2, "amount")]
+    assert (stats.rows_loaded, stats.rows_rejected, stats.duplicates_dropped, stats.conflicts) == (2, 1, 1, 1)
+
+
 def test_mapping_renames_columns_maps_event_types_and_converts_time_zones(tmp_path):
     mapping_file = tmp_path / "shop.yml"
     mapping_file.write_text(textwrap.dedent("""
