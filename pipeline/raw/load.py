@@ -41,7 +41,7 @@ class PreparedDay(NamedTuple):
 
 def prepare_day(landing_dir: Path, day: str, mapping: Mapping, first_day: str | None = None,
                 tolerance_days: int = 1) -> PreparedDay:
-    """Read and validate every file of a day (pure: touches no database)."""
+    """Read and validate every file of a day (touches no warehouse)."""
     window = EventWindow(pd.Timestamp(day), pd.Timestamp(first_day) if first_day else None, tolerance_days)
     validated, rows_read = [], 0
     files = landing_files(landing_dir, day)
@@ -56,14 +56,14 @@ def prepare_day(landing_dir: Path, day: str, mapping: Mapping, first_day: str | 
             validated.append(validate(frame, mapping, window))
         except (TypeError, ValueError, OverflowError, KeyError) as err:  # a bug or a case not foreseen
             raise LandingFileError(f"cannot validate landing file {path}: {type(err).__name__}: {err}") from err
-    every = pd.concat([v.events for v in validated]) if validated else _empty(list(CANONICAL_COLUMNS) + ["source_file", "source_line"])
+    every = pd.concat([v.typed for v in validated]) if validated else _empty(list(CANONICAL_COLUMNS) + ["source_file", "source_line"])
     loadable = np.concatenate([v.loadable for v in validated]) if validated else np.zeros(0, dtype=bool)
     repeated, repeats = drop_duplicates(every, loadable)
     keep = loadable & ~repeated
     # Each file's rows are selected once, and only if some are left out: selecting copies every
     # cell, and from the day's concatenation it cost twice as much.
-    good = pd.concat([v.events.loc[keep[v.events.index]] if not keep[v.events.index].all() else v.events
-                      for v in validated], ignore_index=True) if validated else every
+    kept = [(v.typed, keep[v.typed.index]) for v in validated]
+    good = pd.concat([rows if mask.all() else rows.loc[mask] for rows, mask in kept], ignore_index=True) if kept else every
     rejected = [v.rejected for v in validated]
     bad = pd.concat(rejected, ignore_index=True) if rejected else _empty(["source_file", "source_line", "raw_content", "reason"])
     conflicts = _conflict_rows(repeats, kept_landing_date=day)

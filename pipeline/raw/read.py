@@ -43,6 +43,19 @@ class LandingFileError(ValueError):
     """A structural problem: the file cannot be read at all."""
 
 
+# The columns the reader adds to a file's rows. A CSV or Parquet column of one of these names
+# would be taken for the reader's own (a "_parse_error" column rejected every row); JSON keys
+# of these names give way to the reader's.
+OWN_COLUMNS = ("source_file", "source_line", "raw_content", "_parse_error")
+
+
+def _refuse_own_columns(path: Path, names) -> None:
+    clash = [name for name in OWN_COLUMNS if name in set(names)]
+    if clash:
+        raise LandingFileError(f"{path}: columns {clash} have the names of columns the loader adds to every row "
+                               f"({', '.join(OWN_COLUMNS)}); rename them in the file")
+
+
 def day_folder(landing_dir: Path, day: str) -> Path:
     return Path(landing_dir) / f"date={day}"
 
@@ -123,7 +136,7 @@ def _read_plain_delimited(data: bytes, delimiter: str) -> pd.DataFrame | None:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")], delimiter=delimiter), [])
     except (UnicodeDecodeError, csv.Error):
         return None
-    if not header or len(set(header)) < len(header):
+    if not header or len(set(header)) < len(header) or set(header) & set(OWN_COLUMNS):
         return None
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     try:
@@ -157,6 +170,7 @@ def _read_delimited_by_record(path: Path, opener, delimiter: str) -> pd.DataFram
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise LandingFileError(f"{path}: the header names columns {repeated} more than once")
+    _refuse_own_columns(path, header)
     found = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
     rows = [records[i] for i in np.flatnonzero(found)] if (found == 0).any() else records  # blank lines are not rows
     lines, found = lines[found > 0], found[found > 0]
@@ -196,6 +210,7 @@ def _as_line(fields: list[str], delimiter: str) -> str:
 
 def _read_parquet(path: Path, opener) -> pd.DataFrame:
     table = pq.read_table(path)
+    _refuse_own_columns(path, table.column_names)
     frame = pd.DataFrame({name: pd.array(_column_text(table.column(name)), dtype=ARROW_TEXT)
                           for name in table.column_names})
     frame["source_line"] = np.arange(1, len(frame) + 1)  # row number within the file
@@ -268,7 +283,7 @@ def _read_plain_json_lines(data: bytes) -> pd.DataFrame | None:
     # string): one object per line, so each row is its line.
     if table.num_rows != lines or not pc.all(pc.ends_with(pc.utf8_rtrim_whitespace(line_texts), "}")).as_py():
         return None
-    if set(table.column_names) & {"source_file", "source_line", "raw_content", "_parse_error"}:
+    if set(table.column_names) & set(OWN_COLUMNS):
         return None  # the line-by-line reader's own columns win over such keys
     columns = {name: _json_text(column) for name, column in zip(table.column_names, table.columns)}
     if any(values is None for values in columns.values()):

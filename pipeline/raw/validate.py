@@ -45,8 +45,8 @@ class EventWindow:
 
 @dataclass
 class Validated:
-    events: pd.DataFrame  # every row read, typed: canonical columns + source_file, source_line
-    loadable: np.ndarray  # the rows of events that pass every check (the others are in rejected)
+    typed: pd.DataFrame  # every row read, rejected ones too: canonical columns + source_file, source_line
+    loadable: np.ndarray  # the rows of typed that pass every check (the others are in rejected)
     rejected: pd.DataFrame  # source_file, source_line, raw_content, reason
 
 
@@ -118,17 +118,16 @@ def validate(frame: pd.DataFrame, mapping: Mapping, window: EventWindow | None =
     # was a tenth of its load, and most rows pass every check.
     reasons = pd.Series("", index=frame.index[bad])
     for mask, message, values in checks:
-        if mask[bad].any():
-            reasons = _add(reasons, mask[bad], message, None if values is None else values[bad])
+        reasons = _add(reasons, mask[bad], message, None if values is None else values[bad])
     if unreadable is not None:  # the reader could not take the row: its reason says all
         reasons = reasons.where(~unreadable[bad], frame["_parse_error"][bad])
     typed["source_file"], typed["source_line"] = frame["source_file"], frame["source_line"]
     rejected = frame.loc[bad, LINEAGE].copy()
     rejected["raw_content"] = _raw_content(frame.loc[bad])
     rejected["reason"] = reasons
-    # The rejected rows stay in events: the loader selects a file's rows once (after the day's
+    # The rejected rows stay in typed: the loader selects a file's rows once (after the day's
     # repeats are known), as selecting copies every cell.
-    return Validated(events=typed, loadable=~bad, rejected=rejected)
+    return Validated(typed=typed, loadable=~bad, rejected=rejected)
 
 
 def _checks(frame: pd.DataFrame, text: pd.DataFrame, typed: pd.DataFrame,
@@ -187,11 +186,11 @@ def _to_datetime(values: pd.Series, fmt: str, with_offset: bool) -> pd.Series:
     return parsed.dt.tz_localize(None) if with_offset else parsed
 
 
-def _add(reasons: pd.Series, mask, message: str, values: pd.Series | None = None) -> pd.Series:
+def _add(reasons: pd.Series, mask: np.ndarray, message: str, values: pd.Series | None = None) -> pd.Series:
     """Append `message` (followed by the row's value, if given) to the reasons of masked rows."""
-    mask = pd.Series(mask, index=reasons.index).fillna(False).astype(bool)
     if not mask.any():  # the usual case: skip the string work
         return reasons
+    mask = pd.Series(mask, index=reasons.index)
     text = message if values is None else message + values[mask].astype(str)
     joined = reasons[mask].where(reasons[mask] == "", reasons[mask] + "; ") + text
     reasons = reasons.copy()
@@ -228,15 +227,19 @@ def drop_duplicates(events: pd.DataFrame, among: np.ndarray) -> tuple[np.ndarray
     """Of the rows `among`, keep the first of rows sharing an event_id, or of identical rows
     without one. Returns (the rows dropped, as a mask of events; those rows), each repeat of an
     event_id saying in `differs_in` what differs from the kept row, and where that row came from
-    (kept_source_file, kept_source_line)."""
+    (kept_source_file, kept_source_line). The rows of events are numbered by position (0, 1, ...)."""
+    if not events.index.equals(pd.RangeIndex(len(events))):
+        raise ValueError("drop_duplicates: the rows must be numbered 0, 1, ... in order")
     ids = events["event_id"][among]
-    # Only rows without an id, or with one that repeats, can be repeats: DuckDB finds them (4x
-    # faster than pandas' hash of a large day's ids), and the rest is on those rows alone.
-    counted = ids.to_frame()
+    # Only rows without an id, or with one that repeats, can be repeats: DuckDB counts the ids
+    # (4x faster than pandas' hash of a large day's ids; an in-memory database, not the
+    # warehouse), and the rest of the work is on those rows alone.
     with duckdb.connect() as con:
-        repeated = con.execute("select event_id from counted where event_id is not null "
+        con.register("day_ids", ids.to_frame())
+        repeated = con.execute("select event_id from day_ids where event_id is not null "
                                "group by event_id having count(*) > 1").df()["event_id"]
-    rows = events.loc[ids.index[(ids.isna() | ids.isin(repeated)).to_numpy(dtype=bool)]]
+    candidates = ids.index[(ids.isna() | ids.isin(repeated)).to_numpy(dtype=bool)]
+    rows = events if len(candidates) == len(events) else events.loc[candidates]  # a log without ids: every row
     has_id = rows["event_id"].notna()
     by_id = has_id & rows.duplicated(subset=["event_id"])
     # Whole rows are compared only where there is no id (hashing every column of every row

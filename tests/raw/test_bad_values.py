@@ -341,6 +341,23 @@ def test_a_csv_header_naming_a_column_twice_fails_the_day_naming_file_and_column
         prepare_day(landing, DAY, load_mapping(DEFAULT_MAPPING_FILE))
 
 
+@pytest.mark.parametrize("name", ["own.csv", "own.parquet"])
+def test_a_column_named_as_one_the_loader_adds_fails_the_day_naming_file_and_column(tmp_path, name):
+    # Taken for the reader's own "_parse_error", an empty cell rejected its row and a null user
+    # id loaded; now the file is refused before any row is read.
+    rows = pd.DataFrame({"user_id": ["u1", None], "event_time": ["2026-03-01 10:00:00"] * 2,
+                         "event_type": ["order"] * 2, "_parse_error": ["", "oops"]})
+    folder = tmp_path / "landing" / f"date={DAY}"
+    folder.mkdir(parents=True)
+    if name.endswith(".csv"):
+        rows.to_csv(folder / name, index=False)
+    else:
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), folder / name)
+    with pytest.raises(LandingFileError, match=rf"{re.escape(name)}: columns \['_parse_error'\] have the names of "
+                                               "columns the loader adds"):
+        prepare_day(tmp_path / "landing", DAY, load_mapping(DEFAULT_MAPPING_FILE))
+
+
 # Quoted delimiters and quotes, quotes inside a bare field, spaces, a byte-order mark, Windows
 # line ends, empty fields, text in other scripts: what Arrow reads must be what the csv module reads.
 PLAIN_CSV_VARIANTS = {
