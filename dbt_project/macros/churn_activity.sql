@@ -77,8 +77,10 @@
   {%- else %}
     {#- The spine's rows laid among the user's kept days, one series per user ordered by day: a
         range window over the horizon after each spine row counts the kept days in it. Each kept
-        day is read once, not once per spine date whose horizon holds it (a join): the labels of
-        10 dates at 200 k users in 2.5 s instead of 3.3 s, the same rows. #}
+        day is read once, not once per spine date whose horizon holds it (a join): a daily run's
+        labels (10 open dates) at 1 M users in 8.7 s instead of 11.1 s, the same rows. The
+        status (churn_status, below) keeps its join: it looks back from one date a day, which
+        the join does faster (5.1 s against 6.2 s at 1 M users). #}
     select user_id, as_of_date, case when coalesce(kept_ahead, 0) = 0 then 1 else 0 end as churned
     from (
         select user_id, as_of_date, is_spine,
