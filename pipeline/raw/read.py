@@ -50,7 +50,8 @@ OWN_COLUMNS = ("source_file", "source_line", "raw_content", "_parse_error")
 
 
 def _refuse_own_columns(path: Path, names) -> None:
-    clash = [name for name in OWN_COLUMNS if name in set(names)]
+    present = set(names)
+    clash = [name for name in OWN_COLUMNS if name in present]
     if clash:
         raise LandingFileError(f"{path}: columns {clash} have the names of columns the loader adds to every row "
                                f"({', '.join(OWN_COLUMNS)}); rename them in the file")

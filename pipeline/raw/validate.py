@@ -122,8 +122,9 @@ def validate(frame: pd.DataFrame, mapping: Mapping, window: EventWindow | None =
     if unreadable is not None:  # the reader could not take the row: its reason says all
         reasons = reasons.where(~unreadable[bad], frame["_parse_error"][bad])
     typed["source_file"], typed["source_line"] = frame["source_file"], frame["source_line"]
-    rejected = frame.loc[bad, LINEAGE].copy()
-    rejected["raw_content"] = _raw_content(frame.loc[bad])
+    bad_rows = frame.loc[bad]
+    rejected = bad_rows[LINEAGE].copy()
+    rejected["raw_content"] = _raw_content(bad_rows)
     rejected["reason"] = reasons
     # The rejected rows stay in typed: the loader selects a file's rows once (after the day's
     # repeats are known), as selecting copies every cell.
